@@ -1,0 +1,10 @@
+export {
+  findRedisServer,
+  freePort,
+  killAllRedis,
+  type RedisServer,
+  redisForTest,
+  type StartRedisOptions,
+  startRedis,
+  type Teardownable
+} from './redis.ts'
