@@ -1,0 +1,163 @@
+import type { TokenList } from './tokenize.ts'
+
+/** Second half of the last gram hash computed by {@link gramHash} (avoids returning a tuple). */
+export let gramB = 0
+
+/**
+ * Hashes the `g` token hashes `h[i, i+g)` into two independent 32-bit words: the return value is
+ * the probe key, {@link gramB} the check word. 64 bits make a false match between two different
+ * grams negligible (about 2^-64 per comparison).
+ * @internal
+ */
+export function gramHash(h: Int32Array, i: number, g: number): number {
+  let a = 0x9747b28c ^ g
+  let b = 0x2545f491 + g
+  for (let t = i; t < i + g; t++) {
+    const x = h[t]!
+    a = Math.imul(a ^ x, 0x01000193)
+    a ^= a >>> 15
+    b = Math.imul(b + x, 0x9e3779b1)
+    b = (b << 13) | (b >>> 19)
+  }
+  gramB = b
+  return a
+}
+
+/**
+ * Open-addressing hash set of grams (two 32-bit words each), with one int of payload per slot.
+ * Reset in O(capacity) without reallocating when it is big enough.
+ * @internal
+ */
+export class GramTable {
+  mask = 0
+  keyA: Int32Array = new Int32Array(0)
+  keyB: Int32Array = new Int32Array(0)
+  used: Uint8Array = new Uint8Array(0)
+  data: Int32Array = new Int32Array(0)
+  size = 0
+
+  reset(expected: number): void {
+    let cap = 16
+    while (cap < expected * 2) cap *= 2
+    if (cap > this.used.length) {
+      this.keyA = new Int32Array(cap)
+      this.keyB = new Int32Array(cap)
+      this.used = new Uint8Array(cap)
+      this.data = new Int32Array(cap)
+    } else {
+      this.used.fill(0, 0, cap)
+    }
+    this.mask = cap - 1
+    this.size = 0
+  }
+
+  /** Slot of gram (a, b), or -1. */
+  find(a: number, b: number): number {
+    let s = a & this.mask
+    while (this.used[s] === 1) {
+      if (this.keyA[s] === a && this.keyB[s] === b) return s
+      s = (s + 1) & this.mask
+    }
+    return -1
+  }
+
+  /** Slot of gram (a, b), inserted if absent; `inserted` tells which. Grows when half full. */
+  add(a: number, b: number): number {
+    let s = a & this.mask
+    while (this.used[s] === 1) {
+      if (this.keyA[s] === a && this.keyB[s] === b) {
+        this.inserted = false
+        return s
+      }
+      s = (s + 1) & this.mask
+    }
+    if ((this.size + 1) * 2 > this.used.length) {
+      this.#grow()
+      return this.add(a, b)
+    }
+    this.used[s] = 1
+    this.keyA[s] = a
+    this.keyB[s] = b
+    this.data[s] = 0
+    this.size++
+    this.inserted = true
+    return s
+  }
+
+  inserted = false
+
+  #grow(): void {
+    const { keyA, keyB, used, data } = this
+    const cap = used.length * 2
+    this.keyA = new Int32Array(cap)
+    this.keyB = new Int32Array(cap)
+    this.used = new Uint8Array(cap)
+    this.data = new Int32Array(cap)
+    this.mask = cap - 1
+    for (let i = 0; i < used.length; i++) {
+      if (used[i] !== 1) continue
+      let s = keyA[i]! & this.mask
+      while (this.used[s] === 1) s = (s + 1) & this.mask
+      this.used[s] = 1
+      this.keyA[s] = keyA[i]!
+      this.keyB[s] = keyB[i]!
+      this.data[s] = data[i]!
+    }
+  }
+}
+
+/**
+ * Gram size for a user message of `k` tokens: 0 (not judged) below `n` tokens; otherwise `n`,
+ * shrunk to `floor(k / 3)` (at least 2) for messages shorter than `3n`, so that one edited token
+ * in a short message still leaves grams that match.
+ * @internal
+ */
+export function gramSize(k: number, n: number): number {
+  if (k < n) return 0
+  const g = Math.floor(k / 3)
+  return g >= n ? n : g < 2 ? Math.min(2, n) : g
+}
+
+/**
+ * A user message prepared for matching: its token hashes, gram size and gram table, where each
+ * slot's payload is the first user position of that gram and `next` chains repeated grams.
+ * @internal
+ */
+export class UserGrams {
+  k = 0
+  g = 0
+  hash: Int32Array = new Int32Array(0)
+  table = new GramTable()
+  next: Int32Array = new Int32Array(0)
+  /** For the streaming guard: tables of user j-grams (j < g) that begin a full gram. */
+  prefixes: GramTable[] = []
+
+  load(list: TokenList, n: number, withPrefixes: boolean): void {
+    const k = list.count
+    this.k = k
+    const g = gramSize(k, n)
+    this.g = g
+    if (this.hash.length < k) {
+      this.hash = new Int32Array(k)
+      this.next = new Int32Array(k)
+    }
+    this.hash.set(list.hash.subarray(0, k))
+    if (g === 0) return
+    const grams = k - g + 1
+    this.table.reset(grams)
+    for (let u = 0; u < grams; u++) {
+      const a = gramHash(this.hash, u, g)
+      const s = this.table.add(a, gramB)
+      this.next[u] = this.table.inserted ? -1 : this.table.data[s]!
+      this.table.data[s] = u
+    }
+    if (!withPrefixes) return
+    this.prefixes = []
+    for (let j = 1; j < g; j++) {
+      const t = new GramTable()
+      t.reset(grams)
+      for (let u = 0; u < grams; u++) t.add(gramHash(this.hash, u, j), gramB)
+      this.prefixes.push(t)
+    }
+  }
+}
