@@ -1,0 +1,197 @@
+/** Who spoke a turn. */
+export type Role = 'user' | 'assistant'
+
+/** One turn of the context window. */
+export interface Turn {
+  readonly role: Role
+  readonly content: string
+  /** Its token count by the context's `countTokens`. */
+  readonly tokens: number
+}
+
+/** A prompt message (`system`, then the turns oldest first). */
+export interface Message {
+  role: 'system' | Role
+  content: string
+}
+
+/** Counts the tokens of a text. */
+export type CountTokens = (text: string) => number
+
+/** JSON form of a {@link ConversationContext} inside a snapshot. */
+export interface ContextJSON {
+  system: string | null
+  turns: Array<[Role, string]>
+}
+
+/** Limits of a context window, shared by every context of a machine. */
+export interface ContextLimits {
+  /** Rounds kept (a round starts at a user turn). */
+  maxTurns: number
+  /** Token budget for system prompt + turns; `Infinity` for none. */
+  maxTokens: number
+  /** Token counter. */
+  countTokens: CountTokens
+}
+
+/**
+ * The default token estimate, deliberately cheap and slightly pessimistic: one token per CJK
+ * character (Han, kana, Hangul, fullwidth forms), plus one per four other UTF-16 code units,
+ * rounded up. Real BPE tokenizers give ~4 characters per token on English and ~1-1.5 per token on
+ * Chinese/Japanese; plug a real tokenizer in through `countTokens` when the budget must be exact.
+ */
+export function approximateTokens(text: string): number {
+  let cjk = 0
+  let other = 0
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i)
+    if (
+      (ch >= 0x3040 && ch <= 0x30ff) || // hiragana, katakana
+      (ch >= 0x3400 && ch <= 0x9fff) || // CJK unified ideographs (+ extension A)
+      (ch >= 0xac00 && ch <= 0xd7af) || // Hangul syllables
+      (ch >= 0xf900 && ch <= 0xfaff) || // CJK compatibility ideographs
+      (ch >= 0xff00 && ch <= 0xffef) // halfwidth and fullwidth forms
+    ) {
+      cjk++
+    } else {
+      other++
+    }
+  }
+  return cjk + Math.ceil(other / 4)
+}
+
+const EMPTY: readonly Turn[] = Object.freeze([])
+
+/**
+ * A bounded context window: a ring of user/assistant turns trimmed to `maxTurns` rounds and to
+ * `maxTokens` (oldest first; the system prompt is never dropped, and the newest turn always stays).
+ * An empty context holds no array at all: the ring is allocated on the first turn, so an idle
+ * conversation costs one small object.
+ */
+export class ConversationContext {
+  /** The system prompt, counted in the token budget but never trimmed. */
+  system: string | null
+  readonly #limits: ContextLimits
+  #ring: Turn[] | null = null
+  #head = 0
+  #count = 0
+  #tokens = 0
+  /** User turns kept = rounds. */
+  #users = 0
+
+  constructor(limits: ContextLimits, system: string | null = null) {
+    this.#limits = limits
+    this.system = system
+  }
+
+  /** Number of turns kept. */
+  get size(): number {
+    return this.#count
+  }
+
+  /** Tokens of the kept turns plus the system prompt. */
+  get tokens(): number {
+    return this.#tokens + (this.system === null ? 0 : this.#limits.countTokens(this.system))
+  }
+
+  /** Appends a user turn (starting a new round) and trims. */
+  addUser(content: string): void {
+    this.#push({ role: 'user', content, tokens: this.#limits.countTokens(content) })
+  }
+
+  /** Appends an assistant turn and trims. */
+  addAssistant(content: string): void {
+    this.#push({ role: 'assistant', content, tokens: this.#limits.countTokens(content) })
+  }
+
+  /** The kept turns, oldest first (a new array). */
+  turns(): readonly Turn[] {
+    if (this.#count === 0) return EMPTY
+    const ring = this.#ring as Turn[]
+    const out = new Array<Turn>(this.#count)
+    for (let i = 0; i < this.#count; i++) out[i] = ring[(this.#head + i) % ring.length] as Turn
+    return out
+  }
+
+  /** Prompt messages: the system prompt (if any), then the turns oldest first. */
+  messages(): Message[] {
+    const out: Message[] = this.system === null ? [] : [{ role: 'system', content: this.system }]
+    for (const t of this.turns()) out.push({ role: t.role, content: t.content })
+    return out
+  }
+
+  /** Drops every turn (keeps the system prompt). */
+  clear(): void {
+    this.#ring = null
+    this.#head = 0
+    this.#count = 0
+    this.#tokens = 0
+    this.#users = 0
+  }
+
+  /** JSON form for snapshots. */
+  toJSON(): ContextJSON {
+    return { system: this.system, turns: this.turns().map((t) => [t.role, t.content]) }
+  }
+
+  /** Rebuilds a context from {@link ContextJSON}, re-counting tokens and re-applying the limits. */
+  static fromJSON(json: unknown, limits: ContextLimits): ConversationContext {
+    if (typeof json !== 'object' || json === null) throw new TypeError('context must be an object')
+    const { system, turns } = json as Partial<ContextJSON>
+    if (system !== null && typeof system !== 'string')
+      throw new TypeError('context.system must be a string or null')
+    if (!Array.isArray(turns)) throw new TypeError('context.turns must be an array')
+    const ctx = new ConversationContext(limits, system)
+    for (const t of turns as unknown[]) {
+      if (!Array.isArray(t) || (t[0] !== 'user' && t[0] !== 'assistant') || typeof t[1] !== 'string') {
+        throw new TypeError('context.turns must hold [role, content] pairs')
+      }
+      if (t[0] === 'user') ctx.addUser(t[1])
+      else ctx.addAssistant(t[1])
+    }
+    return ctx
+  }
+
+  #push(turn: Turn): void {
+    let ring = this.#ring
+    if (ring === null) {
+      ring = this.#ring = new Array<Turn>(4)
+    } else if (this.#count === ring.length) {
+      // Grow in place (assistant-heavy rounds can exceed 2 turns per round); rare, amortised O(1).
+      const bigger = new Array<Turn>(ring.length * 2)
+      for (let i = 0; i < this.#count; i++) bigger[i] = ring[(this.#head + i) % ring.length] as Turn
+      ring = this.#ring = bigger
+      this.#head = 0
+    }
+    ring[(this.#head + this.#count) % ring.length] = turn
+    this.#count++
+    this.#tokens += turn.tokens
+    if (turn.role === 'user') this.#users++
+    this.#trim()
+  }
+
+  #shift(): void {
+    const ring = this.#ring as Turn[]
+    const turn = ring[this.#head] as Turn
+    ring[this.#head] = undefined as unknown as Turn
+    this.#head = (this.#head + 1) % ring.length
+    this.#count--
+    this.#tokens -= turn.tokens
+    if (turn.role === 'user') this.#users--
+  }
+
+  #trim(): void {
+    const ring = this.#ring as Turn[]
+    const { maxTurns, maxTokens } = this.#limits
+    // Whole rounds go: drop the oldest turns until the oldest user turn of an excess round is gone,
+    // plus the assistant turns that answered it.
+    while (this.#users > maxTurns) {
+      this.#shift()
+      while (this.#count > 0 && (ring[this.#head] as Turn).role === 'assistant') this.#shift()
+    }
+    if (maxTokens !== Number.POSITIVE_INFINITY) {
+      const system = this.system === null ? 0 : this.#limits.countTokens(this.system)
+      while (this.#count > 1 && this.#tokens + system > maxTokens) this.#shift()
+    }
+  }
+}

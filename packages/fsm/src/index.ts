@@ -1,0 +1,7 @@
+export * from './context.ts'
+export * from './conversation.ts'
+export * from './errors.ts'
+export * from './machine.ts'
+export * from './options.ts'
+export * from './registry.ts'
+export * from './timer-wheel.ts'
