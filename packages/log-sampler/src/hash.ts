@@ -49,6 +49,22 @@ export function hashKey(text: string, seed = 0n): bigint {
 
 let turnBytes = 0
 
+// Roles repeat ('system', 'user', 'assistant', 'tool'): remember their hashes instead of crossing
+// into the native binding for them on every turn. Bounded so arbitrary role strings cannot grow it.
+const roleSeeds = new Map<string, { seed: bigint; bytes: number }>()
+const MAX_ROLES = 64
+let roleBytes = 0
+
+function roleSeed(role: string): bigint {
+  let r = roleSeeds.get(role)
+  if (r === undefined) {
+    r = { seed: hashUtf8(role, 0n), bytes: lastBytes }
+    if (roleSeeds.size < MAX_ROLES) roleSeeds.set(role, r)
+  }
+  roleBytes = r.bytes
+  return r.seed
+}
+
 /** Per-turn hash: XXH64(content) seeded with XXH64(role) when the turn has a string role, else 0. */
 function hashTurn(turn: Turn): bigint {
   if (typeof turn !== 'object' || turn === null) {
@@ -60,8 +76,8 @@ function hashTurn(turn: Turn): bigint {
   let seed = 0n
   let bytes = 0
   if (typeof turn.role === 'string') {
-    seed = hashUtf8(turn.role, 0n)
-    bytes = lastBytes
+    seed = roleSeed(turn.role)
+    bytes = roleBytes
   }
   const content = typeof turn.content === 'string' ? turn.content : String(JSON.stringify(turn.content))
   const h = hashUtf8(content, seed)
@@ -69,15 +85,22 @@ function hashTurn(turn: Turn): bigint {
   return h
 }
 
-let combineBuf = Buffer.allocUnsafe(64 * 8)
+// Per-turn hashes live in BigUint64Arrays, so combining them hashes the array's own bytes: no
+// per-element conversion. The documented byte order is little-endian, which is the platform order
+// everywhere Node ships except s390x; there a little-endian copy is made.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
-/** XXH64 (seed 0) of the per-turn hashes as consecutive unsigned 64-bit little-endian integers. */
-function combine(hashes: readonly bigint[], from: number, to: number): bigint {
-  const size = (to - from) * 8
-  if (size > combineBuf.length) combineBuf = Buffer.allocUnsafe(size * 2)
-  for (let i = from, off = 0; i < to; i++, off += 8) combineBuf.writeBigUInt64LE(hashes[i]!, off)
-  return xxh64(combineBuf.subarray(0, size), 0n)
+/** XXH64 (seed 0) of `u64[from..to)` as consecutive unsigned 64-bit little-endian integers. */
+function combine(u64: BigUint64Array, from: number, to: number): bigint {
+  if (LITTLE_ENDIAN) return xxh64(new Uint8Array(u64.buffer, from * 8, (to - from) * 8), 0n)
+  /* c8 ignore start */
+  const le = Buffer.allocUnsafe((to - from) * 8)
+  for (let i = from; i < to; i++) le.writeBigUInt64LE(u64[i]!, (i - from) * 8)
+  return xxh64(le, 0n)
 }
+/* c8 ignore stop */
+
+let oneShot = new BigUint64Array(64)
 
 /** 16 lowercase hex digits. */
 export function toHex(h: bigint): string {
@@ -92,16 +115,17 @@ export function toHex(h: bigint): string {
  */
 export function hashContext(context: string | readonly Turn[]): ContextDigest {
   if (typeof context === 'string') {
-    const h = hashTurn(context)
-    return { hash: toHex(combine([h], 0, 1)), bytes: turnBytes, turns: 1 }
+    oneShot[0] = hashTurn(context)
+    return { hash: toHex(combine(oneShot, 0, 1)), bytes: turnBytes, turns: 1 }
   }
-  const hashes: bigint[] = new Array(context.length)
+  const n = context.length
+  if (n > oneShot.length) oneShot = new BigUint64Array(n * 2)
   let bytes = 0
-  for (let i = 0; i < context.length; i++) {
-    hashes[i] = hashTurn(context[i]!)
+  for (let i = 0; i < n; i++) {
+    oneShot[i] = hashTurn(context[i]!)
     bytes += turnBytes
   }
-  return { hash: toHex(combine(hashes, 0, hashes.length)), bytes, turns: hashes.length }
+  return { hash: toHex(combine(oneShot, 0, n)), bytes, turns: n }
 }
 
 /**
@@ -110,10 +134,12 @@ export function hashContext(context: string | readonly Turn[]): ContextDigest {
  * `dropFirst()` follows a context window that forgets old turns. Same result as `hashContext`.
  */
 export class ContextHasher {
-  #items: Turn[] = []
-  #hashes: bigint[] = []
+  // Turns [#head, #tail) of three parallel stores; compacted or grown when #tail hits the end.
+  #hashes = new BigUint64Array(32)
   #sizes: number[] = []
+  #items: Turn[] = []
   #head = 0
+  #tail = 0
   #bytes = 0
   #hash: string | null = null
 
@@ -124,9 +150,11 @@ export class ContextHasher {
 
   /** Hashes `turn` and adds it at the end. */
   append(turn: Turn): this {
-    this.#hashes.push(hashTurn(turn))
-    this.#sizes.push(turnBytes)
-    this.#items.push(turn)
+    if (this.#tail === this.#hashes.length) this.#makeRoom()
+    const i = this.#tail++
+    this.#hashes[i] = hashTurn(turn)
+    this.#sizes[i] = turnBytes
+    this.#items[i] = turn
     this.#bytes += turnBytes
     this.#hash = null
     return this
@@ -134,18 +162,11 @@ export class ContextHasher {
 
   /** Forgets the `count` oldest turns (no rehashing). */
   dropFirst(count = 1): this {
-    const n = Math.min(count, this.#hashes.length - this.#head)
+    const n = Math.min(count, this.#tail - this.#head)
     for (let i = 0; i < n; i++) {
       this.#bytes -= this.#sizes[this.#head]!
       this.#items[this.#head] = undefined as unknown as Turn
       this.#head++
-    }
-    // Compact rarely (amortised O(1)) instead of Array.shift on every drop.
-    if (this.#head > 32 && this.#head * 2 > this.#hashes.length) {
-      this.#hashes.splice(0, this.#head)
-      this.#sizes.splice(0, this.#head)
-      this.#items.splice(0, this.#head)
-      this.#head = 0
     }
     if (n > 0) this.#hash = null
     return this
@@ -154,17 +175,15 @@ export class ContextHasher {
   /** Forgets every turn. */
   clear(): this {
     this.#items = []
-    this.#hashes = []
     this.#sizes = []
-    this.#head = 0
-    this.#bytes = 0
+    this.#head = this.#tail = this.#bytes = 0
     this.#hash = null
     return this
   }
 
   /** The context hash (16 hex digits), computed lazily and cached until the next change. */
   get hash(): string {
-    if (this.#hash === null) this.#hash = toHex(combine(this.#hashes, this.#head, this.#hashes.length))
+    if (this.#hash === null) this.#hash = toHex(combine(this.#hashes, this.#head, this.#tail))
     return this.#hash
   }
 
@@ -175,11 +194,25 @@ export class ContextHasher {
 
   /** Number of turns. */
   get turns(): number {
-    return this.#hashes.length - this.#head
+    return this.#tail - this.#head
   }
 
   /** The current turns, oldest first (a new array of the same references). */
   toArray(): Turn[] {
-    return this.#items.slice(this.#head)
+    return this.#items.slice(this.#head, this.#tail)
+  }
+
+  // Amortised O(1): move the live window to the front when at most half is in use (a sliding
+  // window keeps hitting this), otherwise double the capacity. Never Array.shift per drop.
+  #makeRoom(): void {
+    const live = this.#tail - this.#head
+    const cap = this.#hashes.length
+    const target = live * 2 <= cap ? this.#hashes : new BigUint64Array(cap * 2)
+    target.set(this.#hashes.subarray(this.#head, this.#tail))
+    this.#hashes = target
+    this.#sizes = this.#sizes.slice(this.#head, this.#tail)
+    this.#items = this.#items.slice(this.#head, this.#tail)
+    this.#head = 0
+    this.#tail = live
   }
 }

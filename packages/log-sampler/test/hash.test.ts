@@ -60,6 +60,12 @@ t.test('non-turn values are hashed by their string form instead of throwing', as
   t.equal(hashContext([null, 5] as never).hash, hashContext(['null', '5']).hash)
 })
 
+t.test('many distinct roles (the role cache is bounded)', async (t) => {
+  const many = Array.from({ length: 100 }, (_, i) => ({ role: `role-${i}`, content: 'x' }))
+  t.equal(hashContext(many).hash, reference(many))
+  t.equal(hashContext(many).hash, reference(many), 'again, from the cache')
+})
+
 t.test('large turns (scratch growth and one-off buffers)', async (t) => {
   const mid = 'é'.repeat(40_000)
   const huge = 'x'.repeat(400_000)
