@@ -34,7 +34,7 @@ export interface EchoGuardOptions extends DedupOptions {
 
 /** Gap, in tokens, that ends a run of copied user text (one or two edited words do not). */
 const MAX_GAP = 2
-const tidyAfter = /[\s,，、:：;；"'”’」』)）\]】》]/
+const tidyAfter = /[\s,，、:：;；.!?。！？"'”’」』)）\]】》]/
 
 /**
  * Streaming echo and loop guard for an LLM reply: feed it each delta, send on what it returns.
@@ -206,7 +206,7 @@ export class EchoGuard {
         const at = tk.start[this.#regionStart]!
         this.verdict = { kind: 'echo', at, score: this.#score }
         if (this.#o.mode === 'cut') {
-          this.#emit(Math.min(this.#releasable, at))
+          this.#emit(this.#releasable)
           this.#stopped = true
           return
         }
@@ -222,7 +222,7 @@ export class EchoGuard {
         const at = backOverSpace(this.#text, tk.start[cut]!)
         if (this.verdict === null) this.verdict = { kind: 'loop', at, score: 0 }
         if (!flag) {
-          this.#emit(Math.min(this.#releasable, at))
+          this.#emit(this.#releasable)
           this.#stopped = true
           return
         }

@@ -32,7 +32,7 @@ const spaces = /\s+/g
 export function tokenKey(s: string): string {
   let k = s.normalize('NFKC').toLowerCase()
   if (k.length === s.length && !/[^ -~]/.test(k)) return k
-  k = k.replace(caseFold, (c) => caseFoldMap[c] ?? c)
+  k = k.replace(caseFold, (c) => caseFoldMap[c]!)
   return k.replace(ignorable, '')
 }
 
@@ -54,7 +54,7 @@ export function normalize(text: string): string {
     .replace(quotes, '"')
     .replace(apostrophes, "'")
     .replace(dashes, '-')
-    .replace(cjkPunct, (c) => cjkPunctMap[c] ?? c)
+    .replace(cjkPunct, (c) => cjkPunctMap[c]!)
     .replace(spaces, ' ')
     .trim()
 }

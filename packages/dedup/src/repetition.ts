@@ -50,12 +50,6 @@ export class LoopDetector {
     this.#table.reset(64)
   }
 
-  reset(): void {
-    this.#table.reset(64)
-    this.#entries = 0
-    this.firstAt = -1
-  }
-
   /**
    * Feeds the n-gram that starts at token `j` of `hashes`. Returns the token index to cut at (the
    * second occurrence) when this occurrence is one too many, else -1.

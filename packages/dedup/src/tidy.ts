@@ -1,6 +1,7 @@
 const openers = '"\'“‘「『（(［[【《〈«'
 const closers = '"\'”’」』）)］]】》〉»'
 const weakTail = /[\s,，、:：;；\-–—]+$/
+const danglingTail = /[\s,，、:：;；\-–—"'“‘「『（(［[【《〈«]+$/
 const weakHead = /^[\s,，、:：;；\-–—]+/
 const strong = /^[.!?。！？…]+/
 const strongTail = /[.!?。！？…]$/
@@ -36,7 +37,7 @@ export function tidyJoin(left: string, right: string): string {
     if (l.length === 0 || strongTail.test(l)) r = r.replace(strong, '').trimStart()
   }
   if (l.length === 0) return capitalize(r)
-  if (r.length === 0) return l.replace(weakTail, '')
+  if (r.length === 0) return l.replace(danglingTail, '')
   if (strongTail.test(l)) r = capitalize(r)
   const noSpace = cjk.test(l[l.length - 1]!) || cjk.test(r[0]!) || /^[.!?,;:)\]}。！？，、]/.test(r)
   return noSpace ? l + r : `${l} ${r}`

@@ -281,7 +281,6 @@ export function scan(
 /** The largest `end <= limit` that does not split a surrogate pair. */
 export function codePointLimit(text: string, limit: number): number {
   if (limit >= text.length) return text.length
-  if (limit <= 0) return 0
   const c = text.charCodeAt(limit - 1)
   return c >= 0xd800 && c <= 0xdbff ? limit - 1 : limit
 }

@@ -1,0 +1,122 @@
+import t from 'tap'
+import { echoScore, isEcho, stripEcho } from '../src/index.ts'
+
+const user = 'I think the new phone has a really great camera and battery life'
+
+t.test('echoScore: share of the user message repeated, spans into the original reply', async (t) => {
+  const reply = `You said "${user}". Yes, the camera is superb.`
+  const s = echoScore(reply, user)
+  t.equal(s.score, 1)
+  t.equal(s.containment, 1)
+  t.equal(s.index, 0)
+  t.same(s.matchedSpans, [{ start: 10, end: 10 + user.length }])
+  t.equal(reply.slice(s.matchedSpans[0]!.start, s.matchedSpans[0]!.end), user)
+
+  const natural = echoScore('The camera is strong, and the battery lasts about two days.', user)
+  t.equal(natural.score, 0)
+  t.same(natural.matchedSpans, [])
+
+  const edited = echoScore('I THINK the new phone has a truly great camera and battery life!', user)
+  t.ok(edited.score > 0.8, 'one edited word and case changes barely move the score')
+  t.same(edited.matchedSpans.length, 1, 'the edited word is bridged inside one span')
+})
+
+t.test('Chinese: character n-grams', async (t) => {
+  const zu = '我也觉得这个手机的拍照效果很好，电池也很耐用'
+  t.ok(isEcho(`我也觉得这个手机的拍照效果很好，电池也很耐用。确实，夜景很出色。`, zu))
+  t.ok(isEcho(`你说“我也觉得这个手机拍照效果很好，电池很耐用”，没错。`, zu))
+  t.notOk(isEcho('夜景样张的噪点控制比不少竞品要好，中度使用一天没问题。', zu))
+  t.notOk(
+    isEcho('说到拍照效果，夜景样张的噪点控制比不少竞品要好。', zu),
+    'reusing a few words is not an echo'
+  )
+})
+
+t.test('previous: one message or the last few; the best one counts', async (t) => {
+  const older = 'How long does the battery of the Pixel 8 last on a normal day?'
+  const reply = `How long does the battery of the Pixel 8 last on a normal day? About a day.`
+  const s = echoScore(reply, [older, 'Thanks, and what about the camera quality?'])
+  t.equal(s.index, 0)
+  t.equal(s.score, 1)
+  t.ok(isEcho(reply, [older, 'ok']))
+  t.notOk(
+    isEcho(reply, [older, 'a', 'b', 'c', 'd'], { maxPrevious: 4 }),
+    'only the last maxPrevious messages'
+  )
+  t.notOk(isEcho(reply, []))
+  t.notOk(isEcho(reply, [42, null] as unknown as string[]))
+  t.notOk(isEcho(reply, 42 as unknown as string))
+  t.equal(echoScore(reply, ['short', older]).index, 1)
+  t.equal(echoScore(reply, ['short']).index, -1)
+})
+
+t.test('short user messages (fewer than n tokens) are never echoes', async (t) => {
+  t.notOk(isEcho('Thank you! Happy to help.', 'Thank you'))
+  t.notOk(isEcho('Is it waterproof? Yes, rated IP68.', 'Is it waterproof?'))
+  t.equal(echoScore('你好！有什么可以帮你？', '你好').score, 0)
+  t.ok(isEcho('Is it waterproof? Yes, rated IP68.', 'Is it waterproof?', { n: 3 }), 'unless n is lowered')
+  t.ok(isEcho('Cheap flights to Rome? Try midweek.', 'cheap flights to Rome'), 'n tokens: judged')
+})
+
+t.test('threshold option', async (t) => {
+  const reply = 'About the new phone has: it is good.'
+  const s = echoScore(reply, user).score
+  t.ok(s > 0 && s < 0.4)
+  t.notOk(isEcho(reply, user))
+  t.ok(isEcho(reply, user, { threshold: s }))
+})
+
+t.test('work cap: maxChars on the reply and on the user message', async (t) => {
+  const pad = 'lorem ipsum '.repeat(100)
+  t.ok(isEcho(`${user} ${pad}`, user, { maxChars: 200 }))
+  t.notOk(isEcho(`${pad}${user}`, user, { maxChars: 200 }), 'echo beyond the cap is not seen')
+  t.ok(isEcho(user, `${pad}${user}`, { maxChars: user.length }), 'the last maxChars of a user message')
+  const emoji = '😀'.repeat(10)
+  t.doesNotThrow(() => echoScore(emoji, emoji, { maxChars: 5 }))
+  t.ok(
+    isEcho(`${user}`, `${'😀'.repeat(3)}${user}`, { maxChars: user.length + 1 }),
+    'cut after a surrogate pair'
+  )
+  const long = Array.from({ length: 700 }, (_, i) => `w${i}`).join(' ')
+  t.equal(echoScore(`${long} ${user}`, user).matchedSpans.length, 1, 'long replies grow the buffers')
+  const huge = 'word '.repeat(200_000)
+  t.doesNotThrow(() => isEcho(huge, huge))
+})
+
+t.test('bad input never throws', async (t) => {
+  t.equal(echoScore('', user).score, 0)
+  t.equal(echoScore(undefined as unknown as string, user).score, 0)
+  t.equal(echoScore('\ud800\udc00\ud800', '\udfff').score, 0)
+  t.same(stripEcho(null as unknown as string, user), { text: '', removed: [], score: 0 })
+})
+
+t.test('stripEcho removes the echo and tidies the seams', async (t) => {
+  const cases: Array<[string, string, string]> = [
+    [`You said "${user}". Yes, the camera is superb.`, user, 'You said. Yes, the camera is superb.'],
+    [`${user}? Sure. The camera is superb.`, user, 'Sure. The camera is superb.'],
+    [`Yes, "${user}", and the camera is superb.`, user, 'Yes, and the camera is superb.'],
+    [`I also think ${user}, and the camera is superb.`, user, 'I also think and the camera is superb.'],
+    [`Sure! ${user.toLowerCase()}. the camera is superb.`, user, 'Sure! The camera is superb.'],
+    [`The camera is superb: ${user}`, user, 'The camera is superb'],
+    [`The camera is superb - (${user})!`, user, 'The camera is superb!'],
+    [
+      '你说“我也觉得这个手机的拍照效果很好”，没错，夜景很出色。',
+      '我也觉得这个手机的拍照效果很好',
+      '你说没错，夜景很出色。'
+    ],
+    ['我也觉得这个手机的拍照效果很好。夜景很出色。', '我也觉得这个手机的拍照效果很好', '夜景很出色。'],
+    ['好的，我也觉得这个手机的拍照效果很好。', '我也觉得这个手机的拍照效果很好', '好的。'],
+    [`${user}`, user, '']
+  ]
+  for (const [reply, prev, expected] of cases) {
+    const r = stripEcho(reply, prev)
+    t.equal(r.text, expected, reply)
+    t.ok(r.removed.length > 0)
+    for (const x of r.removed) t.equal(reply.slice(x.start, x.end), x.text)
+  }
+  const natural = 'The camera is superb and the battery lasts two days.'
+  t.same(stripEcho(natural, user), { text: natural, removed: [], score: 0 })
+  const twice = stripEcho(`${user}. Then again: ${user}. Done.`, user)
+  t.equal(twice.removed.length, 2)
+  t.equal(twice.text, 'Then again. Done.')
+})

@@ -1,0 +1,182 @@
+import fc from 'fast-check'
+import t from 'tap'
+import { EchoGuard, type EchoGuardOptions, type GuardSummary, isEcho, type Previous } from '../src/index.ts'
+
+const user = 'I think the new phone has a really great camera and battery life'
+const reply = `You said "${user}". Yes, the camera is superb and the battery lasts two days.`
+
+function feed(
+  previous: Previous,
+  text: string,
+  options: EchoGuardOptions | undefined,
+  sizes: number[] | number
+) {
+  const g = new EchoGuard(previous, options)
+  let out = ''
+  let i = 0
+  let k = 0
+  while (i < text.length) {
+    const size = typeof sizes === 'number' ? sizes : (sizes[k++ % sizes.length] ?? 1)
+    out += g.push(text.slice(i, i + size))
+    i += size
+  }
+  out += g.end()
+  return { out, verdict: g.verdict, score: g.score }
+}
+
+t.test('modes: strip drops the echoed run, cut stops, flag passes everything', async (t) => {
+  const strip = feed(user, reply, { mode: 'strip' }, 1)
+  t.equal(strip.out, 'You said "Yes, the camera is superb and the battery lasts two days.')
+  t.match(strip.verdict, { kind: 'echo', at: 10 })
+  t.ok(strip.verdict!.score >= 0.4)
+  t.equal(strip.score, 1)
+  const cut = feed(user, reply, { mode: 'cut' }, 1)
+  t.equal(cut.out, 'You said "')
+  const flag = feed(user, reply, { mode: 'flag' }, 1)
+  t.equal(flag.out, reply)
+  t.equal(flag.verdict?.kind, 'echo')
+  const clean = 'The camera is strong and the battery lasts two days.'
+  t.same(feed(user, clean, undefined, 3), { out: clean, verdict: null, score: 0 })
+})
+
+t.test('hold-back: at most n-1 tokens that could start a copy, plus the word being written', async (t) => {
+  const g = new EchoGuard(user)
+  t.equal(g.push('Well, the answer is '), 'Well, the answer is')
+  t.equal(g.push('I think the new'), ' ', 'the 3 tokens that begin the user message are held')
+  t.equal(g.push(' idea is fine. '), 'I think the new idea is fine', 'released once they stop matching')
+  t.equal(g.push('partial'), '', 'the word being written is held, and the separators before it')
+  t.equal(g.end(), '. partial')
+  t.equal(g.push('late'), '', 'nothing after end()')
+  t.equal(g.end(), '')
+
+  const z = new EchoGuard('我也觉得这个手机的拍照效果很好')
+  t.equal(z.push('嗯，我也觉'), '嗯，', 'CJK: held from the first character that starts the user text')
+  t.equal(z.push('得不错。'), '', 'a run of copied characters is held until 3 tokens pass without a match')
+  t.equal(z.end(), '我也觉得不错。')
+})
+
+t.test('a reused phrase is held while it runs, then released', async (t) => {
+  const g = new EchoGuard(user)
+  let out = g.push('Right, the new phone has ')
+  t.equal(out, 'Right, ')
+  out += g.push('a nice look and feel overall.')
+  t.equal(out, 'Right, the new phone has a nice look and feel')
+  out += g.end()
+  t.equal(out, 'Right, the new phone has a nice look and feel overall.')
+  t.equal(g.verdict, null)
+})
+
+t.test('loops stop the release', async (t) => {
+  const loop = 'I think that I think that I think that I think that I think that I think that ok'
+  const r = feed('something else entirely here', loop, undefined, 2)
+  t.equal(r.out, 'I think that I think that I think that I think that I', 'what was sent stays sent')
+  t.same(r.verdict, { kind: 'loop', at: 12, score: 0 })
+  t.equal(feed('something else entirely here', loop, { mode: 'flag' }, 2).out, loop)
+  const late = feed('something else entirely here', `Intro text. ${loop}`, { loopN: 3, maxRepeats: 2 }, 50)
+  t.equal(late.out, 'Intro text. I think that I think that I think')
+  const echoThenLoop = feed(user, `${user}. ${'go on '.repeat(12)}`, { mode: 'strip', loopN: 2 }, 4)
+  t.equal(echoThenLoop.verdict?.kind, 'echo')
+  t.equal(echoThenLoop.out, 'go on go on go')
+})
+
+t.test('surrogate pairs are never split between deltas', async (t) => {
+  const g = new EchoGuard(user, { mode: 'flag' })
+  t.equal(g.push('ok \ud83d'), 'ok ')
+  t.equal(g.push('\ude00 fine'), '😀 fine')
+  t.equal(g.end(), '')
+  const h = new EchoGuard(user)
+  t.equal(h.push('𠀀'), '')
+  t.equal(h.push('x \ud800'), '𠀀x')
+  t.equal(h.end(), ' \ud800')
+})
+
+t.test('work cap: analysis stops at maxChars, the rest passes through', async (t) => {
+  const pad = Array.from({ length: 30 }, (_, i) => `w${i} `).join('')
+  const r = feed(user, `${pad}${user}`, { maxChars: 100 }, 7)
+  t.equal(r.out, `${pad}${user}`)
+  t.equal(r.verdict, null)
+  const s = feed(user, `${user} and more text after it`, { maxChars: user.length }, 5)
+  t.equal(s.verdict?.kind, 'echo')
+  t.equal(s.out, ' and more text after it')
+  const c = feed(user, `${user} and more`, { maxChars: user.length, mode: 'cut' }, 5)
+  t.equal(c.out, '')
+  t.equal(c.verdict?.kind, 'echo')
+})
+
+t.test('onEnd summary, several previous messages, bad input', async (t) => {
+  const seen: GuardSummary[] = []
+  const g = new EchoGuard(['older message that is long enough', user], { onEnd: (s) => seen.push(s) })
+  g.push(reply)
+  g.end()
+  g.end()
+  t.equal(seen.length, 1)
+  t.equal(seen[0]!.verdict?.kind, 'echo')
+  t.equal(seen[0]!.received, reply.length)
+  t.ok(seen[0]!.released < reply.length)
+  t.equal(seen[0]!.score, 1)
+  const bad = new EchoGuard(42 as unknown as string)
+  t.equal(bad.push(7 as unknown as string), '')
+  t.equal(bad.push(''), '')
+  t.equal(bad.push('hello'), '')
+  t.equal(bad.end(), 'hello')
+  const mixed = new EchoGuard(['hi', 5, `${'😀'.repeat(4)}${user}`] as unknown as string[], {
+    maxChars: user.length + 1
+  })
+  const mixedOut = mixed.push(`${user}. Yes.`) + mixed.end()
+  t.equal(mixed.verdict?.kind, 'echo')
+  t.equal(mixedOut, ' Yes.')
+})
+
+const pieces = [
+  user,
+  'the new phone',
+  'great camera and',
+  'I think',
+  'hello there',
+  'The battery lasts',
+  '我也觉得这个手机很好',
+  '这个手机',
+  '很好',
+  'ไทย',
+  '😀',
+  '👨‍👩‍👧',
+  'e\u0301',
+  '\ud800',
+  ', ',
+  '. ',
+  '"',
+  ' ',
+  "don't",
+  '3.14'
+]
+
+t.test('char-by-char and whole-text feeding release the same text and verdict (property)', async (t) => {
+  const previous = [user, '我也觉得这个手机很好']
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom(...pieces), { maxLength: 14 }),
+      fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 8 }),
+      fc.constantFrom('strip', 'cut', 'flag'),
+      fc.constantFrom(4, 2),
+      (parts, sizes, mode, loopN) => {
+        const text = parts.join('')
+        const o = { mode, loopN } as EchoGuardOptions
+        const whole = feed(previous, text, o, text.length || 1)
+        const chars = feed(previous, text, o, 1)
+        const chunks = feed(previous, text, o, sizes)
+        const same = (a: typeof whole) =>
+          a.out === whole.out &&
+          JSON.stringify(a.verdict) === JSON.stringify(whole.verdict) &&
+          a.score === whole.score
+        if (!same(chars) || !same(chunks)) return false
+        if (mode === 'flag' && whole.out !== text) return false
+        // With no loop, the guard's final verdict is the whole-text isEcho decision.
+        if (whole.verdict?.kind !== 'loop' && (whole.verdict?.kind === 'echo') !== isEcho(text, previous))
+          return false
+        return true
+      }
+    ),
+    { numRuns: 400 }
+  )
+  t.pass('equivalent')
+})
