@@ -1,0 +1,38 @@
+import t from 'tap'
+import { FrequencySketch, hashKey } from '../src/index.ts'
+
+t.test('hashKey is stable and spreads', async (t) => {
+  t.equal(hashKey('abc'), hashKey('abc'))
+  t.not(hashKey('abc'), hashKey('abd'))
+  t.ok(hashKey('') >= 0)
+  const seen = new Set<number>()
+  for (let i = 0; i < 10_000; i++) seen.add(hashKey(`k${i}`) & 1023)
+  t.equal(seen.size, 1024, 'low bits cover the range')
+})
+
+t.test('doorkeeper absorbs the first sighting, counters count the rest', async (t) => {
+  const s = new FrequencySketch(100)
+  const h = hashKey('a')
+  t.equal(s.frequency(h), 0)
+  s.increment(h)
+  t.equal(s.frequency(h), 1, 'doorkeeper only')
+  for (let i = 0; i < 5; i++) s.increment(h)
+  t.equal(s.frequency(h), 6)
+  for (let i = 0; i < 40; i++) s.increment(h)
+  t.equal(s.frequency(h), 16, '4-bit counters saturate at 15 (+1 doorkeeper)')
+  t.equal(s.frequency(hashKey('never')), 0)
+})
+
+t.test('periodic halving ages the counts and clears the doorkeeper', async (t) => {
+  const s = new FrequencySketch(16) // sample size 160
+  const h = hashKey('hot')
+  for (let i = 0; i < 9; i++) s.increment(h) // 1 doorkeeper + 8 counted
+  t.equal(s.frequency(h), 9)
+  let i = 0
+  for (let prev = -1; s.additions > prev; i++) {
+    prev = s.additions
+    s.increment(hashKey(`other${i}`))
+  }
+  t.equal(s.additions, 80, 'reset after 160 additions halves the count')
+  t.equal(s.frequency(h), 4, 'halved, doorkeeper cleared')
+})
