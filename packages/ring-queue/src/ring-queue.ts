@@ -37,8 +37,13 @@ const RESOLVED: Promise<void> = Promise.resolve()
 export class RingQueue<T> {
   #buf: Array<T | undefined>
   #mask: number
+  // Free-running int32 counters (wrapping with `| 0`): size is `(tail - head) | 0` and a slot is
+  // `counter & mask`, so neither push nor shift needs a modulo or a separate size field.
   #head = 0
-  #size = 0
+  #tail = 0
+  // The fullness limit the hot path compares against: `mask` while open, -1 once closed, so
+  // `tryPush` checks "full or closed" with one comparison and sorts them out on the slow path.
+  #limit: number
   #closed = false
   #producers = new Fifo<Producer<T>>()
   #consumers = new Fifo<Consumer<T>>()
@@ -50,6 +55,7 @@ export class RingQueue<T> {
     // instead of growing it on the first pushes.
     this.#buf = new Array<T | undefined>(capacity).fill(undefined)
     this.#mask = capacity - 1
+    this.#limit = capacity - 1
   }
 
   /** Number of slots (a power of two). */
@@ -59,17 +65,17 @@ export class RingQueue<T> {
 
   /** Number of items in the ring (not counting producers waiting in `push`). */
   get size(): number {
-    return this.#size
+    return (this.#tail - this.#head) | 0
   }
 
   /** `true` when no slot is free. */
   get isFull(): boolean {
-    return this.#size > this.#mask
+    return ((this.#tail - this.#head) | 0) > this.#mask
   }
 
   /** `true` when the ring holds no item. */
   get isEmpty(): boolean {
-    return this.#size === 0
+    return this.#tail === this.#head
   }
 
   /** `true` once {@link close} was called. */
@@ -93,15 +99,20 @@ export class RingQueue<T> {
    * @throws `RING_CLOSED` after {@link close}.
    */
   tryPush(item: T): boolean {
+    const tail = this.#tail
+    const size = (tail - this.#head) | 0
+    // Consumers only ever wait on an empty ring, so the waiter list is read only then; full,
+    // closed and hand-over go to a separate method so this one stays small enough to inline.
+    if (size > this.#limit || (size === 0 && this.#consumers.size !== 0)) return this.#pushSlow(item, size)
+    this.#buf[tail & this.#mask] = item
+    this.#tail = (tail + 1) | 0
+    return true
+  }
+
+  #pushSlow(item: T, size: number): boolean {
     if (this.#closed) throw new RingClosedError()
-    const consumer = this.#consumers.shift()
-    if (consumer !== undefined) {
-      consumer.resolve(item)
-      return true
-    }
-    if (this.#size > this.#mask) return false
-    this.#buf[(this.#head + this.#size) & this.#mask] = item
-    this.#size++
+    if (size !== 0) return false
+    ;(this.#consumers.shift() as Consumer<T>).resolve(item)
     return true
   }
 
@@ -119,25 +130,30 @@ export class RingQueue<T> {
 
   /** Removes and returns the oldest item, or `undefined` when the ring is empty. */
   shift(): T | undefined {
-    if (this.#size === 0) return undefined
     const head = this.#head
-    const item = this.#buf[head] as T
+    const tail = this.#tail
+    if (head === tail) return undefined
+    const slot = head & this.#mask
+    const item = this.#buf[slot]
     // Clear the slot so the ring does not keep a consumed item alive for the garbage collector.
-    this.#buf[head] = undefined
-    this.#head = (head + 1) & this.#mask
-    this.#size--
-    const producer = this.#producers.shift()
-    if (producer !== undefined) {
-      this.#buf[(this.#head + this.#size) & this.#mask] = producer.item
-      this.#size++
-      producer.resolve()
-    }
+    this.#buf[slot] = undefined
+    this.#head = (head + 1) | 0
+    // Producers only ever wait on a full ring: look at them only when this shift freed the slot.
+    if (((tail - head) | 0) > this.#mask) this.#admitProducer(tail)
     return item
+  }
+
+  #admitProducer(tail: number): void {
+    const producer = this.#producers.shift()
+    if (producer === undefined) return
+    this.#buf[tail & this.#mask] = producer.item
+    this.#tail = (tail + 1) | 0
+    producer.resolve()
   }
 
   /** Returns the oldest item without removing it, or `undefined` when the ring is empty. */
   peek(): T | undefined {
-    return this.#size === 0 ? undefined : this.#buf[this.#head]
+    return this.#buf[this.#head & this.#mask]
   }
 
   /**
@@ -146,7 +162,7 @@ export class RingQueue<T> {
    * is empty, `take()` rejects with `RING_CLOSED`.
    */
   take(): Promise<T> {
-    if (this.#size > 0) return Promise.resolve(this.shift() as T)
+    if (this.#tail !== this.#head) return Promise.resolve(this.shift() as T)
     if (this.#closed) return Promise.reject(new RingClosedError())
     return new Promise<T>((resolve, reject) => {
       this.#consumers.push({ resolve, reject })
@@ -161,6 +177,7 @@ export class RingQueue<T> {
   close(): void {
     if (this.#closed) return
     this.#closed = true
+    this.#limit = -1
     // One error instance for every waiter: the rejection path of a mass close stays cheap.
     const err = new RingClosedError()
     for (let p = this.#producers.shift(); p !== undefined; p = this.#producers.shift()) p.reject(err)
@@ -173,7 +190,7 @@ export class RingQueue<T> {
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
     while (true) {
-      if (this.#size > 0) {
+      if (this.#tail !== this.#head) {
         yield this.shift() as T
         continue
       }

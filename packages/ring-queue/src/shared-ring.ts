@@ -143,11 +143,13 @@ export class SharedRingProducer extends Side {
 
   /**
    * Copies one message into the ring.
+   * @param bytes the message.
+   * @param length bytes of `bytes` to send, from index 0 (default: all), so a reused scratch buffer
+   *   needs no `subarray` view per message.
    * @returns `false` when there is not enough free space now (nothing is written).
    * @throws `SHARED_RING_MESSAGE_TOO_LARGE` (RangeError) when the message could never fit.
    */
-  write(bytes: Uint8Array): boolean {
-    const length = bytes.length
+  write(bytes: Uint8Array, length: number = bytes.length): boolean {
     const need = recordBytes(length)
     if (need > this.capacity) throw new SharedRingMessageTooLargeError(length, this.capacity - 4)
     const w = this.#write

@@ -131,13 +131,14 @@ t.test('across a real worker thread: wake-ups, wrap-around, backpressure, close'
   })
   t.teardown(() => worker.terminate())
   const exited = new Promise((resolve) => worker.once('exit', resolve))
+  await new Promise((resolve) => worker.once('message', resolve))
   const p = new SharedRingProducer(input)
   const c = new SharedRingConsumer(output)
 
   // One at a time: the worker is parked in Atomics.wait, each write must wake it.
   for (let i = 0; i < 5; i++) {
     p.write(bytes(8, i))
-    t.equal(await c.waitAsync(5000), true)
+    t.equal(await c.waitAsync(30_000), true)
     t.same(c.read(), bytes(8, i))
   }
 
@@ -158,7 +159,7 @@ t.test('across a real worker thread: wake-ups, wrap-around, backpressure, close'
     }
     if (c.closed && c.isEmpty) break
     // Output empty: the worker is busy or waits for input we just wrote, so data will come.
-    if (!progressed) await c.waitAsync(5000)
+    if (!progressed) await c.waitAsync(30_000)
   }
   t.equal(received.length, total, 'every message came back')
   t.same(
