@@ -1,4 +1,4 @@
-import { gramB, gramHash, UserGrams } from './grams.ts'
+import { rollGrams, UserGrams } from './grams.ts'
 import { type DedupOptions, type NormalizedOptions, normalizeOptions } from './options.ts'
 import { tidyJoin } from './tidy.ts'
 import { codePointLimit, scan, TokenList } from './tokenize.ts'
@@ -48,6 +48,8 @@ const user = new UserGrams()
 let covered = new Uint8Array(64)
 let seen = new Uint8Array(64)
 let matched = new Uint8Array(256)
+let gramA = new Int32Array(256)
+let gramBs = new Int32Array(256)
 let bestIndex = -1
 let bestContainment = 0
 
@@ -74,11 +76,15 @@ function scoreMessage(text: string, o: NormalizedOptions, m: number, spans: bool
   covered.fill(0, 0, k)
   seen.fill(0, 0, grams)
   const { table, next } = user
-  const hashes = replyList.hash
+  if (gramA.length < m) {
+    gramA = new Int32Array(m * 2)
+    gramBs = new Int32Array(m * 2)
+  }
+  const replyGrams = rollGrams(replyList.hash, m, g, gramA, gramBs)
   let coveredCount = 0
   let seenCount = 0
-  for (let j = 0; j + g <= m; j++) {
-    const s = table.find(gramHash(hashes, j, g), gramB)
+  for (let j = 0; j < replyGrams; j++) {
+    const s = table.find(gramA[j]!, gramBs[j]!)
     if (s < 0) continue
     if (spans) matched.fill(1, j, j + g)
     for (let u = table.data[s]!; u >= 0; u = next[u]!) {

@@ -1,26 +1,62 @@
 import type { TokenList } from './tokenize.ts'
 
+const P1 = 0x01000193
+const P2 = 0x5bd1e995
+
 /** Second half of the last gram hash computed by {@link gramHash} (avoids returning a tuple). */
 export let gramB = 0
 
 /**
- * Hashes the `g` token hashes `h[i, i+g)` into two independent 32-bit words: the return value is
- * the probe key, {@link gramB} the check word. 64 bits make a false match between two different
- * grams negligible (about 2^-64 per comparison).
+ * Hashes the `g` token hashes `h[i, i+g)` into two independent 32-bit polynomial hashes (bases
+ * P1 and P2, mod 2^32): the return value is the probe key, {@link gramB} the check word. The
+ * polynomial form lets {@link rollGrams} compute every gram of a text in O(1) per position
+ * instead of O(g), measurably faster on CJK text where grams are dense.
  * @internal
  */
 export function gramHash(h: Int32Array, i: number, g: number): number {
-  let a = 0x9747b28c ^ g
-  let b = 0x2545f491 + g
+  let a = 0
+  let b = 0
   for (let t = i; t < i + g; t++) {
     const x = h[t]!
-    a = Math.imul(a ^ x, 0x01000193)
-    a ^= a >>> 15
-    b = Math.imul(b + x, 0x9e3779b1)
-    b = (b << 13) | (b >>> 19)
+    a = (Math.imul(a, P1) + x) | 0
+    b = (Math.imul(b, P2) + x) | 0
   }
   gramB = b
   return a
+}
+
+/**
+ * Writes the hash pair of every `g`-gram of `h[0, count)` to `outA` / `outB` (rolling hash, same
+ * values as {@link gramHash}); returns the number of grams. Requires `count >= g >= 1`.
+ * @internal
+ */
+export function rollGrams(
+  h: Int32Array,
+  count: number,
+  g: number,
+  outA: Int32Array,
+  outB: Int32Array
+): number {
+  const grams = count - g + 1
+  let a = gramHash(h, 0, g)
+  let b = gramB
+  outA[0] = a
+  outB[0] = b
+  let pa = 1
+  let pb = 1
+  for (let t = 1; t < g; t++) {
+    pa = Math.imul(pa, P1)
+    pb = Math.imul(pb, P2)
+  }
+  for (let i = 1; i < grams; i++) {
+    const out = h[i - 1]!
+    const x = h[i + g - 1]!
+    a = (Math.imul((a - Math.imul(out, pa)) | 0, P1) + x) | 0
+    b = (Math.imul((b - Math.imul(out, pb)) | 0, P2) + x) | 0
+    outA[i] = a
+    outB[i] = b
+  }
+  return grams
 }
 
 /**
@@ -30,6 +66,7 @@ export function gramHash(h: Int32Array, i: number, g: number): number {
  */
 export class GramTable {
   mask = 0
+  shift = 28
   keyA: Int32Array = new Int32Array(0)
   keyB: Int32Array = new Int32Array(0)
   used: Uint8Array = new Uint8Array(0)
@@ -48,12 +85,14 @@ export class GramTable {
       this.used.fill(0, 0, cap)
     }
     this.mask = cap - 1
+    this.shift = 32 - Math.log2(cap)
     this.size = 0
   }
 
   /** Slot of gram (a, b), or -1. */
   find(a: number, b: number): number {
-    let s = a & this.mask
+    // Fibonacci hashing: polynomial hashes have weak low bits, the product's high bits are mixed.
+    let s = Math.imul(a, 0x9e3779b1) >>> this.shift
     while (this.used[s] === 1) {
       if (this.keyA[s] === a && this.keyB[s] === b) return s
       s = (s + 1) & this.mask
@@ -63,7 +102,7 @@ export class GramTable {
 
   /** Slot of gram (a, b), inserted if absent; `inserted` tells which. Grows when half full. */
   add(a: number, b: number): number {
-    let s = a & this.mask
+    let s = Math.imul(a, 0x9e3779b1) >>> this.shift
     while (this.used[s] === 1) {
       if (this.keyA[s] === a && this.keyB[s] === b) {
         this.inserted = false
@@ -94,9 +133,10 @@ export class GramTable {
     this.used = new Uint8Array(cap)
     this.data = new Int32Array(cap)
     this.mask = cap - 1
+    this.shift = 32 - Math.log2(cap)
     for (let i = 0; i < used.length; i++) {
       if (used[i] !== 1) continue
-      let s = keyA[i]! & this.mask
+      let s = Math.imul(keyA[i]!, 0x9e3779b1) >>> this.shift
       while (this.used[s] === 1) s = (s + 1) & this.mask
       this.used[s] = 1
       this.keyA[s] = keyA[i]!
@@ -117,6 +157,9 @@ export function gramSize(k: number, n: number): number {
   const g = Math.floor(k / 3)
   return g >= n ? n : g < 2 ? Math.min(2, n) : g
 }
+
+let scratchA = new Int32Array(256)
+let scratchB = new Int32Array(256)
 
 /**
  * A user message prepared for matching: its token hashes, gram size and gram table, where each
@@ -141,13 +184,16 @@ export class UserGrams {
       this.hash = new Int32Array(k)
       this.next = new Int32Array(k)
     }
+    if (scratchA.length < k) {
+      scratchA = new Int32Array(k * 2)
+      scratchB = new Int32Array(k * 2)
+    }
     this.hash.set(list.hash.subarray(0, k))
     if (g === 0) return
-    const grams = k - g + 1
+    const grams = rollGrams(this.hash, k, g, scratchA, scratchB)
     this.table.reset(grams)
     for (let u = 0; u < grams; u++) {
-      const a = gramHash(this.hash, u, g)
-      const s = this.table.add(a, gramB)
+      const s = this.table.add(scratchA[u]!, scratchB[u]!)
       this.next[u] = this.table.inserted ? -1 : this.table.data[s]!
       this.table.data[s] = u
     }

@@ -165,6 +165,60 @@ function fastPiece(text: string, a: number, b: number, out: TokenList): void {
   }
 }
 
+/**
+ * One ASCII word starting at `i` (UAX #29 rules of {@link fastPiece}), emitted only when what
+ * follows proves the piece ends with it: a hard boundary, a CJK character, or a single mid-word
+ * mark followed by a hard boundary (`word. `). Returns where scanning resumes, or -1 to let the
+ * generic path handle the piece (non-ASCII letters, `_`, end of the text, ...).
+ */
+function asciiWord(text: string, i: number, to: number, t: Uint8Array, out: TokenList): number {
+  let h = 0x811c9dc5
+  let k = i
+  let prev = 0
+  while (k < to) {
+    let c = text.charCodeAt(k)
+    if (c < 0x80) {
+      const cls = t[c]!
+      if (cls === ALPHA || cls === DIGIT) {
+        if (c <= 0x5a && c >= 0x41) c += 0x20
+        h = Math.imul(h ^ c, 0x01000193)
+        prev = cls
+        k++
+        continue
+      }
+      if (cls >= MID_LETTER && cls <= SINGLE_QUOTE && k + 1 < to) {
+        let d = text.charCodeAt(k + 1)
+        const next = d < 0x80 ? t[d]! : HARD
+        const join =
+          (prev === ALPHA && next === ALPHA && cls !== MID_NUM) ||
+          (prev === DIGIT && next === DIGIT && cls !== MID_LETTER)
+        if (join) {
+          if (d <= 0x5a && d >= 0x41) d += 0x20
+          h = Math.imul(Math.imul(h ^ c, 0x01000193) ^ d, 0x01000193)
+          prev = next
+          k += 2
+          continue
+        }
+      }
+    }
+    break
+  }
+  if (k >= to) return -1
+  const c = text.charCodeAt(k)
+  let resume = k
+  if (c >= 0xd800 && c <= 0xdfff) return -1
+  const cls = t[c]!
+  if (cls >= MID_LETTER && cls <= SINGLE_QUOTE) {
+    if (k + 1 >= to) return -1
+    const d = text.charCodeAt(k + 1)
+    if (d >= 0xd800 && d <= 0xdfff) return -1
+    if (t[d] !== HARD) return -1
+    resume = k + 1
+  } else if (cls !== HARD && cls !== CJK) return -1
+  out.push(i, k, h | 0)
+  return resume
+}
+
 /** Exact path: `Intl.Segmenter` word-like segments, with CJK graphemes split one per token. */
 function slowPiece(text: string, a: number, b: number, out: TokenList, locale: string | undefined): void {
   const piece = text.slice(a, b)
@@ -221,6 +275,26 @@ export function scan(
   let i = from
   while (i < to) {
     const c = text.charCodeAt(i)
+    if (c < 0x80 && pieceStart < 0) {
+      // ASCII between pieces: skip separators and take whole ASCII words in one pass, without
+      // the generic piece bookkeeping (about 2x faster on English text).
+      if (cjkStart >= 0) {
+        out.push(cjkStart, cjkEnd, cjkHash)
+        cjkStart = -1
+      }
+      const cls = t[c]!
+      if (cls === HARD) {
+        i++
+        continue
+      }
+      if (cls === ALPHA || cls === DIGIT) {
+        const k = asciiWord(text, i, to, t, out)
+        if (k >= 0) {
+          i = k
+          continue
+        }
+      }
+    }
     let cls: number
     let width = 1
     if (c >= 0xd800 && c <= 0xdbff) {

@@ -17,6 +17,11 @@ t.test('space-separated words, like Intl.Segmenter word-like segments', async (t
     '1'
   ])
   t.same(words('naïve Привет ΑΒΓ it’s'), ['naïve', 'Привет', 'ΑΒΓ', 'it’s'])
+  t.same(
+    tokens("O'NEIL said.😀 ok.\ud800 x.y_ end,").map((x) => x.value),
+    ["o'neil", 'said', 'ok', 'x.y_', 'end'],
+    'ASCII words next to surrogates, `_` and the end of the text'
+  )
   t.same(words("a'b'c 3'4 a;b 1;2 a,b 1.a a..b a.'b abc' 'abc 5. .5"), [
     "a'b'c",
     "3'4",
