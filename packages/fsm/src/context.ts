@@ -62,6 +62,16 @@ export function approximateTokens(text: string): number {
 
 const EMPTY: readonly Turn[] = Object.freeze([])
 
+/** The turns and their counters, allocated on the first turn (an idle context holds none of it). */
+class Ring {
+  turns: Turn[] = new Array<Turn>(4)
+  head = 0
+  count = 0
+  tokens = 0
+  /** User turns kept = rounds. */
+  users = 0
+}
+
 /**
  * A bounded context window: a ring of user/assistant turns trimmed to `maxTurns` rounds and to
  * `maxTokens` (oldest first; the system prompt is never dropped, and the newest turn always stays).
@@ -72,12 +82,7 @@ export class ConversationContext {
   /** The system prompt, counted in the token budget but never trimmed. */
   system: string | null
   readonly #limits: ContextLimits
-  #ring: Turn[] | null = null
-  #head = 0
-  #count = 0
-  #tokens = 0
-  /** User turns kept = rounds. */
-  #users = 0
+  #ring: Ring | null = null
 
   constructor(limits: ContextLimits, system: string | null = null) {
     this.#limits = limits
@@ -86,12 +91,15 @@ export class ConversationContext {
 
   /** Number of turns kept. */
   get size(): number {
-    return this.#count
+    return this.#ring === null ? 0 : this.#ring.count
   }
 
   /** Tokens of the kept turns plus the system prompt. */
   get tokens(): number {
-    return this.#tokens + (this.system === null ? 0 : this.#limits.countTokens(this.system))
+    return (
+      (this.#ring === null ? 0 : this.#ring.tokens) +
+      (this.system === null ? 0 : this.#limits.countTokens(this.system))
+    )
   }
 
   /** Appends a user turn (starting a new round) and trims. */
@@ -106,10 +114,10 @@ export class ConversationContext {
 
   /** The kept turns, oldest first (a new array). */
   turns(): readonly Turn[] {
-    if (this.#count === 0) return EMPTY
-    const ring = this.#ring as Turn[]
-    const out = new Array<Turn>(this.#count)
-    for (let i = 0; i < this.#count; i++) out[i] = ring[(this.#head + i) % ring.length] as Turn
+    const r = this.#ring
+    if (r === null || r.count === 0) return EMPTY
+    const out = new Array<Turn>(r.count)
+    for (let i = 0; i < r.count; i++) out[i] = r.turns[(r.head + i) % r.turns.length] as Turn
     return out
   }
 
@@ -123,10 +131,6 @@ export class ConversationContext {
   /** Drops every turn (keeps the system prompt). */
   clear(): void {
     this.#ring = null
-    this.#head = 0
-    this.#count = 0
-    this.#tokens = 0
-    this.#users = 0
   }
 
   /** JSON form for snapshots. */
@@ -153,45 +157,44 @@ export class ConversationContext {
   }
 
   #push(turn: Turn): void {
-    let ring = this.#ring
-    if (ring === null) {
-      ring = this.#ring = new Array<Turn>(4)
-    } else if (this.#count === ring.length) {
-      // Grow in place (assistant-heavy rounds can exceed 2 turns per round); rare, amortised O(1).
+    let r = this.#ring
+    if (r === null) r = this.#ring = new Ring()
+    let ring = r.turns
+    if (r.count === ring.length) {
+      // Grow (assistant-heavy rounds can exceed 2 turns per round); rare, amortised O(1).
       const bigger = new Array<Turn>(ring.length * 2)
-      for (let i = 0; i < this.#count; i++) bigger[i] = ring[(this.#head + i) % ring.length] as Turn
-      ring = this.#ring = bigger
-      this.#head = 0
+      for (let i = 0; i < r.count; i++) bigger[i] = ring[(r.head + i) % ring.length] as Turn
+      ring = r.turns = bigger
+      r.head = 0
     }
-    ring[(this.#head + this.#count) % ring.length] = turn
-    this.#count++
-    this.#tokens += turn.tokens
-    if (turn.role === 'user') this.#users++
-    this.#trim()
+    ring[(r.head + r.count) % ring.length] = turn
+    r.count++
+    r.tokens += turn.tokens
+    if (turn.role === 'user') r.users++
+    this.#trim(r)
   }
 
-  #shift(): void {
-    const ring = this.#ring as Turn[]
-    const turn = ring[this.#head] as Turn
-    ring[this.#head] = undefined as unknown as Turn
-    this.#head = (this.#head + 1) % ring.length
-    this.#count--
-    this.#tokens -= turn.tokens
-    if (turn.role === 'user') this.#users--
+  #shift(r: Ring): void {
+    const ring = r.turns
+    const turn = ring[r.head] as Turn
+    ring[r.head] = undefined as unknown as Turn
+    r.head = (r.head + 1) % ring.length
+    r.count--
+    r.tokens -= turn.tokens
+    if (turn.role === 'user') r.users--
   }
 
-  #trim(): void {
-    const ring = this.#ring as Turn[]
+  #trim(r: Ring): void {
     const { maxTurns, maxTokens } = this.#limits
     // Whole rounds go: drop the oldest turns until the oldest user turn of an excess round is gone,
     // plus the assistant turns that answered it.
-    while (this.#users > maxTurns) {
-      this.#shift()
-      while (this.#count > 0 && (ring[this.#head] as Turn).role === 'assistant') this.#shift()
+    while (r.users > maxTurns) {
+      this.#shift(r)
+      while (r.count > 0 && (r.turns[r.head] as Turn).role === 'assistant') this.#shift(r)
     }
     if (maxTokens !== Number.POSITIVE_INFINITY) {
       const system = this.system === null ? 0 : this.#limits.countTokens(this.system)
-      while (this.#count > 1 && this.#tokens + system > maxTokens) this.#shift()
+      while (r.count > 1 && r.tokens + system > maxTokens) this.#shift(r)
     }
   }
 }

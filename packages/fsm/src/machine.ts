@@ -195,12 +195,14 @@ class Compiled {
 /** Per-(machine, wheel, hook) data shared by instances, so each instance holds one pointer. */
 class Host {
   readonly now: () => number
+  readonly origin: number
   constructor(
     readonly c: Compiled,
     readonly wheel: TimerWheel,
     readonly hook: TransitionHook<string, EventObject, unknown> | null
   ) {
     this.now = wheel.now
+    this.origin = wheel.origin
   }
 }
 
@@ -360,8 +362,11 @@ export class MachineInstance<
   _ai = -1
   /** The context, mutated by actions. */
   context: C
-  /** Epoch ms of the last transition (or of creation). */
-  updatedAt: number
+  /**
+   * @internal Last transition time in ms since the wheel's origin: a small integer is stored inline
+   * (a Smi), where an epoch-ms double would cost a separate 16-byte HeapNumber per instance.
+   */
+  _u: number
   /** Number of transitions taken. */
   version = 0
   /** The id given at creation (the registry's user id), or `undefined`. */
@@ -373,8 +378,13 @@ export class MachineInstance<
     this._h = host
     this._s = state
     this.context = context
-    this.updatedAt = updatedAt
+    this._u = updatedAt - host.origin
     this.id = id
+  }
+
+  /** Epoch ms of the last transition (or of creation). */
+  get updatedAt(): number {
+    return this._h.origin + this._u
   }
 
   /** The current state. */
@@ -416,7 +426,7 @@ export class MachineInstance<
           if (t.target < 0) {
             t.action(this.context, event)
             this.version++
-            this.updatedAt = this._h.wheel._coarseNow()
+            this._u = this._h.wheel._coarseNow() - this._h.origin
           } else {
             // The exact clock only when a delay is armed: its deadline must never be early.
             const now = c.after[t.target] === null ? this._h.wheel._coarseNow() : this._h.now()
@@ -447,7 +457,7 @@ export class MachineInstance<
     action(this.context, event)
     this._s = target
     this.version++
-    this.updatedAt = at
+    this._u = at - this._h.origin
     c.entry[target](this.context, event)
     // An entry action may have sent an event that moved on (and armed its own delay).
     if (this._s === target) this._ai = c.after[target] == null ? -1 : 0

@@ -116,7 +116,8 @@ export class TimerWheel {
   readonly slots: number
   /** The clock (epoch ms). */
   readonly now: () => number
-  readonly #origin: number
+  /** Epoch ms of tick 0 (the clock when the wheel was created). */
+  readonly origin: number
   readonly #mask: number
   readonly #wheel: WheelNode[]
   /** Due nodes being fired; a separate list so a callback may cancel a node that is due too. */
@@ -141,8 +142,8 @@ export class TimerWheel {
     this.tickMs = tickMs
     this.slots = slots
     this.now = now
-    this.#origin = now()
-    this.#last = this.#origin
+    this.origin = now()
+    this.#last = this.origin
     this.#mask = slots - 1
     this.#wheel = new Array(slots)
     for (let i = 0; i < slots; i++) this.#wheel[i] = sentinel()
@@ -172,7 +173,7 @@ export class TimerWheel {
    */
   advance(toMs: number = this.now()): number {
     this.#last = toMs
-    const target = Math.floor((toMs - this.#origin) / this.tickMs)
+    const target = Math.floor((toMs - this.origin) / this.tickMs)
     // Leftovers of a callback that threw on a previous advance fire first.
     let fired = this.#drain()
     while (this.#tick < target) {
@@ -248,7 +249,7 @@ export class TimerWheel {
   _armAt(node: WheelNode, at: number): void {
     if (node._next !== null) unlink(node)
     else this.#size++
-    let tick = Math.ceil((at - this.#origin) / this.tickMs)
+    let tick = Math.ceil((at - this.origin) / this.tickMs)
     // A tick already processed cannot fire any more: the next one is the earliest possible.
     if (tick <= this.#tick) tick = this.#tick + 1
     node._tick = tick
@@ -265,7 +266,7 @@ export class TimerWheel {
 
   /** @internal Epoch ms of the tick `node` is armed for. */
   _timeOf(node: WheelNode): number {
-    return this.#origin + node._tick * this.tickMs
+    return this.origin + node._tick * this.tickMs
   }
 }
 

@@ -174,8 +174,8 @@ t.test('property: any event sequence survives a JSON snapshot/restore at any poi
   const m = conversationMachine({ ...opts, maxTurns: 2, maxTokens: 12 })
   fc.assert(
     fc.property(fc.array(step, { maxLength: 30 }), fc.nat(30), (steps, cut) => {
-      const a = fakeWheel(0, 100, 64)
-      const b = fakeWheel(0, 100, 64)
+      const a = fakeWheel(0, 1_000, 64)
+      const b = fakeWheel(0, 1_000, 64)
       const live = m.create(undefined, { wheel: a.wheel })
       let moved = m.create(undefined, { wheel: b.wheel })
       for (const [k, s] of steps.entries()) {
