@@ -1,0 +1,423 @@
+import type { Dedup } from '@chatbot-pro/dedup'
+import type {
+  ConversationContext,
+  ConversationEvent,
+  ConversationState,
+  MachineInstance,
+  SendResult
+} from '@chatbot-pro/fsm'
+import type { Conversations } from '@chatbot-pro/fsm/fastify'
+import type { Sampler } from '@chatbot-pro/log-sampler'
+import type { WorkQueue } from '@chatbot-pro/ring-queue'
+import type { TieredCache } from '@chatbot-pro/tiered-cache'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Config } from './config.ts'
+import type { ChatMessage, LlmProvider } from './llm/types.ts'
+import type { Metrics } from './metrics.ts'
+import type { WireTurn } from './protocol.ts'
+
+/** A live conversation. */
+export type Conversation = MachineInstance<ConversationState, ConversationEvent, ConversationContext>
+
+/** An error to send to a client: a stable code, a message that says what to do. */
+export interface ClientError {
+  code: string
+  message: string
+  statusCode: number
+  retryAfterMs?: number
+}
+
+/** Where the frames of one turn go (a WebSocket connection or an SSE response). */
+export interface TurnSink {
+  delta(id: string, text: string): void
+  reply(id: string, text: string, state: ConversationState, echo: boolean): void
+  error(id: string, err: ClientError): void
+}
+
+/** Who hears about a conversation's state changes (its open WebSocket connections). */
+export interface Subscriber {
+  state(state: ConversationState, from: ConversationState, reason: string): void
+  /** The conversation ended: say goodbye and close. */
+  ended(): void
+}
+
+/** One queued turn. */
+export interface TurnJob {
+  uid: string
+  id: string
+  text: string
+  messages: ChatMessage[]
+  sink: TurnSink
+  abort: AbortController
+  conv: Conversation
+  /** `performance.now()` when the user message arrived. */
+  startedAt: number
+}
+
+/** Per-user runtime state that does not belong in the snapshot; dropped when idle. */
+class Live {
+  readonly subscribers = new Set<Subscriber>()
+  /** The turn in flight, if any: one at a time per conversation. */
+  turn: TurnJob | null = null
+}
+
+/** A user's fixed one-minute rate window. */
+interface RateWindow {
+  start: number
+  count: number
+}
+
+/** What the service needs, as composed by the app. */
+export interface ChatServiceDeps {
+  config: Config
+  llm: LlmProvider
+  conversations: Conversations
+  cache: TieredCache<unknown>
+  queue: WorkQueue<TurnJob, void>
+  dedup: Dedup
+  sampler: Sampler
+  log: FastifyBaseLogger
+  metrics?: Metrics
+}
+
+function clientError(code: string, message: string, statusCode: number, retryAfterMs?: number): ClientError {
+  return retryAfterMs === undefined
+    ? { code, message, statusCode }
+    : { code, message, statusCode, retryAfterMs }
+}
+
+const BUSY = clientError(
+  'BUSY',
+  'A reply is still being generated for this conversation: wait for it (or its error) before sending',
+  409
+)
+const CANCELLED = clientError('CANCELLED', 'The turn was cancelled', 499)
+
+/**
+ * The turn pipeline of DESIGN.md §3, shared by the WebSocket and HTTP transports: FSM event,
+ * bounded context, WorkQueue (CoDel), LLM stream through the echo guard, context append, cache
+ * write-behind, sampled log. Owns the per-user runtime state (subscribers, the turn in flight,
+ * the rate window).
+ */
+export class ChatService {
+  readonly #d: ChatServiceDeps
+  readonly #live = new Map<string, Live>()
+  readonly #opening = new Map<string, Promise<Conversation | undefined>>()
+  // Rate windows outlive connections (reconnecting must not reset them) and are swept each minute.
+  readonly #rates = new Map<string, RateWindow>()
+  readonly #sweep: NodeJS.Timeout
+  #closing = false
+  sampledBytes = 0
+
+  constructor(deps: ChatServiceDeps) {
+    this.#d = deps
+    this.#sweep = setInterval(() => this.#sweepRates(), 60_000).unref()
+    deps.conversations.on('transition', (inst, result) => this.#onTransition(inst, result))
+    deps.cache.on('expired', (uid: string) => {
+      // The cold tier decides expiry (DESIGN.md §3): the conversation ends with it.
+      deps.conversations.get(uid)?.send({ type: 'expired' })
+    })
+  }
+
+  /** Stops taking turns (shutdown). */
+  close(): void {
+    this.#closing = true
+    clearInterval(this.#sweep)
+  }
+
+  #sweepRates(now = performance.now()): void {
+    for (const [uid, w] of this.#rates) if (now - w.start >= 60_000) this.#rates.delete(uid)
+  }
+
+  get closing(): boolean {
+    return this.#closing
+  }
+
+  /** Starts a new conversation for `uid` (replacing none: the caller checked) and persists it. */
+  create(uid: string): Conversation {
+    const conv = this.#d.conversations.getOrCreate(uid)
+    this.#persist(uid, conv)
+    return conv
+  }
+
+  /**
+   * The live conversation of `uid`: from the registry, else restored from the cache (hot, then
+   * cold). `undefined` when there is none or it has ended. Concurrent calls share one load.
+   */
+  open(uid: string): Promise<Conversation | undefined> {
+    const live = this.#d.conversations.get(uid)
+    if (live !== undefined) return Promise.resolve(live)
+    let pending = this.#opening.get(uid)
+    if (pending === undefined) {
+      pending = this.#restore(uid).finally(() => this.#opening.delete(uid))
+      this.#opening.set(uid, pending)
+    }
+    return pending
+  }
+
+  async #restore(uid: string): Promise<Conversation | undefined> {
+    const snapshot = await this.#d.cache.get(uid)
+    if (snapshot === undefined) return undefined
+    // A session created for this uid while the load was in flight wins over the stored one.
+    const again = this.#d.conversations.get(uid)
+    /* c8 ignore next: a race between a restore and a create for the same uid */
+    if (again !== undefined) return again
+    try {
+      const conv = this.#d.conversations.restore(uid, snapshot)
+      return conv.done ? undefined : conv
+    } catch (err) {
+      this.#d.log.warn({ err, uid }, 'discarding a session snapshot that cannot be restored')
+      await this.#d.cache.delete(uid)
+      return undefined
+    }
+  }
+
+  /** The context turns of a conversation, for clients. */
+  turns(conv: Conversation): WireTurn[] {
+    return conv.context.turns().map((t) => ({ role: t.role, content: t.content }))
+  }
+
+  /** Registers a connection of `uid`; pins its session in the hot tier while any is open. */
+  subscribe(uid: string, sub: Subscriber): number {
+    const live = this.#liveOf(uid)
+    if (live.subscribers.size === 0) this.#d.cache.pin(uid)
+    live.subscribers.add(sub)
+    return live.subscribers.size
+  }
+
+  /** Number of open connections of `uid`. */
+  connections(uid: string): number {
+    return this.#live.get(uid)?.subscribers.size ?? 0
+  }
+
+  /** Unregisters a connection; the last one leaving cancels the turn in flight and unpins. */
+  unsubscribe(uid: string, sub: Subscriber): void {
+    const live = this.#live.get(uid)
+    if (live === undefined || !live.subscribers.delete(sub)) return
+    if (live.subscribers.size === 0) {
+      this.#d.cache.unpin(uid)
+      live.turn?.abort.abort(new Error('the user disconnected'))
+      this.#gc(uid, live)
+    }
+  }
+
+  /** Ends the conversation at the user's request; a turn in flight is cancelled. */
+  bye(uid: string): void {
+    const live = this.#live.get(uid)
+    live?.turn?.abort.abort(new Error('the user said bye'))
+    this.#d.conversations.get(uid)?.send({ type: 'bye' })
+  }
+
+  /**
+   * Runs one turn. Checks that can refuse it (ended, busy, rate, overload) fail before anything is
+   * sent on `sink`; after that every outcome is one `reply` or one `error` on the sink. Resolves
+   * when the turn is over.
+   */
+  async turn(uid: string, id: string, text: string, sink: TurnSink, signal?: AbortSignal): Promise<void> {
+    const d = this.#d
+    if (this.#closing) {
+      sink.error(id, clientError('SHUTTING_DOWN', 'The server is shutting down: reconnect in a moment', 503))
+      return
+    }
+    const conv = await this.open(uid)
+    if (conv === undefined) {
+      sink.error(id, clientError('SESSION_ENDED', 'The conversation has ended: start a new session', 409))
+      return
+    }
+    const live = this.#liveOf(uid)
+    if (live.turn !== null) {
+      sink.error(id, BUSY)
+      return
+    }
+    const now = performance.now()
+    let rate = this.#rates.get(uid)
+    if (rate === undefined || now - rate.start >= 60_000) {
+      rate = { start: now, count: 0 }
+      this.#rates.set(uid, rate)
+    }
+    if (++rate.count > d.config.USER_RATE_PER_MIN) {
+      const wait = Math.ceil(60_000 - (now - rate.start))
+      sink.error(
+        id,
+        clientError(
+          'RATE_LIMITED',
+          `Too many messages: at most ${d.config.USER_RATE_PER_MIN} per minute`,
+          429,
+          wait
+        )
+      )
+      this.#gc(uid, live)
+      return
+    }
+    conv.send({ type: 'text', text })
+    const messages = d.dedup.promptGuard(conv.context.messages() as ChatMessage[], text)
+    const job: TurnJob = { uid, id, text, messages, sink, abort: new AbortController(), conv, startedAt: now }
+    live.turn = job
+    const onAbort = (): void => job.abort.abort(signal?.reason)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      await d.queue.submit(job)
+    } catch (err) {
+      const e = err as { code?: string; retryAfterMs?: number; message?: string }
+      if (e.code === 'QUEUE_OVERLOADED') {
+        d.metrics?.turns.inc({ outcome: 'overloaded' })
+        sink.error(
+          id,
+          clientError(
+            'OVERLOADED',
+            `The server is overloaded: retry after ${e.retryAfterMs} ms`,
+            503,
+            e.retryAfterMs
+          )
+        )
+      } else if (e.code === 'RING_CLOSED') {
+        sink.error(
+          id,
+          clientError('SHUTTING_DOWN', 'The server is shutting down: reconnect in a moment', 503)
+        )
+      } else {
+        d.metrics?.turns.inc({ outcome: 'error' })
+        d.log.error({ err, uid }, 'turn failed')
+        sink.error(id, clientError('INTERNAL', 'The turn failed on the server: try again', 500))
+      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+      live.turn = null
+      this.#gc(uid, live)
+    }
+  }
+
+  /** The WorkQueue worker: streams the LLM reply through the echo guard to the sink. */
+  async runTurn(job: TurnJob): Promise<void> {
+    const d = this.#d
+    const { sink, id, abort } = job
+    if (abort.signal.aborted) {
+      d.metrics?.turns.inc({ outcome: 'cancelled' })
+      return
+    }
+    const guard = d.dedup.guard(job.text)
+    const cut = d.config.DEDUP_MODE === 'cut'
+    let out = ''
+    const llmStart = performance.now()
+    let first = true
+    try {
+      for await (const delta of d.llm.stream(job.messages, abort.signal)) {
+        if (first) {
+          first = false
+          d.metrics?.llmFirstTokenSeconds.observe((performance.now() - llmStart) / 1000)
+        }
+        const safe = guard.push(delta)
+        if (safe.length > 0) {
+          out += safe
+          sink.delta(id, safe)
+        }
+        // An echo is starting: stop paying for tokens that will never reach the user.
+        if (cut && guard.verdict !== null) break
+      }
+    } catch (err) {
+      guard.end()
+      if (abort.signal.aborted) {
+        d.metrics?.turns.inc({ outcome: 'cancelled' })
+        sink.error(id, CANCELLED)
+        return
+      }
+      const e = err as { code?: string; message?: string; retryAfterMs?: number }
+      d.metrics?.turns.inc({ outcome: 'llm_error' })
+      d.log.warn({ err, uid: job.uid }, 'LLM call failed')
+      sink.error(
+        id,
+        clientError(
+          e.code ?? 'LLM_ERROR',
+          `The language model failed: ${e.message ?? 'unknown error'}`,
+          502,
+          e.retryAfterMs
+        )
+      )
+      return
+    }
+    const rest = guard.end()
+    if (rest.length > 0) {
+      out += rest
+      sink.delta(id, rest)
+    }
+    d.metrics?.llmSeconds.observe((performance.now() - llmStart) / 1000)
+    const conv = job.conv
+    conv.send({ type: 'reply', text: out })
+    try {
+      this.#persist(job.uid, conv)
+      /* c8 ignore start: needs maxDirty (100k) unflushed sessions; tiered-cache tests CACHE_BACKPRESSURE itself */
+    } catch (err) {
+      d.metrics?.turns.inc({ outcome: 'storage' })
+      sink.error(
+        id,
+        clientError('STORAGE_BACKPRESSURE', 'Session storage is falling behind: retry shortly', 503, 1000)
+      )
+      d.log.warn({ err, uid: job.uid }, 'session write refused')
+      return
+    }
+    /* c8 ignore stop */
+    const echo = guard.verdict !== null
+    const ms = performance.now() - job.startedAt
+    if (d.sampler.sampled(job.uid)) {
+      // Only sampled turns pay for this estimate of the full entry's size (for metrics).
+      let bytes = Buffer.byteLength(out)
+      for (const m of job.messages) bytes += Buffer.byteLength(m.content)
+      this.sampledBytes += bytes
+    }
+    d.sampler.turn(d.log, {
+      key: job.uid,
+      uid: job.uid,
+      id,
+      context: job.messages,
+      reply: out,
+      ms: Math.round(ms),
+      echo
+    })
+    d.metrics?.turns.inc({ outcome: 'ok' })
+    d.metrics?.turnSeconds.observe(ms / 1000)
+    sink.reply(id, out, conv.state, echo)
+  }
+
+  #liveOf(uid: string): Live {
+    let live = this.#live.get(uid)
+    if (live === undefined) {
+      live = new Live()
+      this.#live.set(uid, live)
+    }
+    return live
+  }
+
+  #gc(uid: string, live: Live): void {
+    if (live.subscribers.size === 0 && live.turn === null) this.#live.delete(uid)
+  }
+
+  #persist(uid: string, conv: Conversation): void {
+    this.#d.cache.set(uid, conv.snapshot())
+  }
+
+  #onTransition(inst: Conversation, result: SendResult<ConversationState, ConversationEvent>): void {
+    const uid = inst.id as string
+    const { from, to } = result
+    const reason = result.event.type
+    if (to === 'END') {
+      // The ended conversation leaves the cold tier too: a resume starts a new one.
+      this.#d.cache
+        .delete(uid)
+        .catch((err: unknown) => this.#d.log.warn({ err, uid }, 'could not delete an ended session'))
+    } else if (from !== to && reason !== 'text') {
+      // Timer transitions (PAUSE, END) change the snapshot without a turn: persist them.
+      // `text` transitions are persisted with the turn's reply.
+      try {
+        this.#persist(uid, inst)
+        /* c8 ignore next 3: as above, CACHE_BACKPRESSURE past maxDirty */
+      } catch (err) {
+        this.#d.log.warn({ err, uid }, 'session write refused')
+      }
+    }
+    if (from === to) return
+    const live = this.#live.get(uid)
+    if (live === undefined) return
+    for (const sub of live.subscribers) sub.state(to, from, reason)
+    if (to === 'END') for (const sub of [...live.subscribers]) sub.ended()
+  }
+}

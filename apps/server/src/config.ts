@@ -1,0 +1,197 @@
+import envSchema from 'env-schema'
+import { type Static, Type } from 'typebox'
+
+/**
+ * Every environment variable the server reads, with its default. The README's configuration
+ * table is generated from the same descriptions.
+ */
+export const ConfigSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+    description: '`production` refuses to start without CHATBOT_SECRET.'
+  }),
+  HOST: Type.String({ default: '127.0.0.1', description: 'Address to listen on.' }),
+  PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 3000,
+    description: 'Port to listen on (0: any free port).'
+  }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', description: 'pino log level.' }
+  ),
+  CHATBOT_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description:
+        'HMAC key that signs session tokens (at least 32 characters). Required in production; without it a random per-process key is used, so tokens do not survive a restart.'
+    })
+  ),
+  TOKEN_TTL_S: Type.Integer({
+    minimum: 60,
+    default: 86_400,
+    description: 'Lifetime of a session token, in seconds.'
+  }),
+  REDIS_URL: Type.Optional(
+    Type.String({
+      pattern: '^rediss?://',
+      description: 'Redis for the cold session tier; unset: in-process store.'
+    })
+  ),
+  CACHE_PREFIX: Type.String({
+    minLength: 1,
+    default: 'chat:',
+    description: 'Prefix of the session keys in Redis.'
+  }),
+  SESSION_TTL_MS: Type.Integer({
+    minimum: 1000,
+    default: 1_800_000,
+    description: 'Cold-tier TTL of a session; an expired session ends its conversation.'
+  }),
+  HOT_MAX_SESSIONS: Type.Integer({
+    minimum: 1,
+    default: 50_000,
+    description: 'Sessions held in the hot tier at most.'
+  }),
+  LLM_PROVIDER: Type.Union([Type.Literal('simulated'), Type.Literal('openai')], {
+    default: 'simulated',
+    description: '`simulated` (built in) or `openai` (any OpenAI-compatible server; needs LLM_BASE_URL).'
+  }),
+  LLM_BASE_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://',
+      description: 'Base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1.'
+    })
+  ),
+  LLM_API_KEY: Type.Optional(Type.String({ description: 'Bearer key for the OpenAI-compatible API.' })),
+  LLM_MODEL: Type.String({
+    default: 'gpt-4o-mini',
+    description: 'Model name sent to the OpenAI-compatible API.'
+  }),
+  LLM_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 60_000,
+    description: 'Whole-reply timeout of one LLM call.'
+  }),
+  LLM_RETRIES: Type.Integer({
+    minimum: 0,
+    maximum: 5,
+    default: 2,
+    description: 'Retries of an LLM call that failed before its first token (429, 5xx, network).'
+  }),
+  LLM_LATENCY_MS: Type.Integer({
+    minimum: 0,
+    default: 50,
+    description: 'Simulated LLM: time to the first token.'
+  }),
+  LLM_TOKENS_PER_S: Type.Number({
+    minimum: 0,
+    default: 200,
+    description: 'Simulated LLM: token rate after the first token (0: the whole reply at once, one delta).'
+  }),
+  LLM_REPLY_TOKENS: Type.Integer({
+    minimum: 1,
+    default: 20,
+    description: 'Simulated LLM: tokens per reply.'
+  }),
+  PAUSE_AFTER_MS: Type.Integer({
+    minimum: 10,
+    default: 30_000,
+    description: 'CHATTING -> PAUSE after this long without a user message.'
+  }),
+  END_AFTER_MS: Type.Integer({ minimum: 10, default: 300_000, description: 'PAUSE -> END after this long.' }),
+  MAX_TURNS: Type.Integer({
+    minimum: 1,
+    default: 5,
+    description: 'Rounds (user + assistant) kept in the context.'
+  }),
+  MAX_CONTEXT_TOKENS: Type.Integer({
+    minimum: 16,
+    default: 2000,
+    description: 'Token budget of the context sent to the LLM.'
+  }),
+  QUEUE_CAPACITY: Type.Integer({
+    minimum: 1,
+    default: 16_384,
+    description: 'Turns waiting for an LLM slot at most.'
+  }),
+  QUEUE_CONCURRENCY: Type.Integer({ minimum: 1, default: 1024, description: 'LLM calls in flight at most.' }),
+  CODEL_TARGET_MS: Type.Number({
+    exclusiveMinimum: 0,
+    default: 50,
+    description: 'CoDel target queueing delay.'
+  }),
+  CODEL_INTERVAL_MS: Type.Number({ exclusiveMinimum: 0, default: 500, description: 'CoDel interval.' }),
+  DEDUP_MODE: Type.Union([Type.Literal('strip'), Type.Literal('flag'), Type.Literal('cut')], {
+    default: 'cut',
+    description:
+      'What the echo guard does with an echo on the stream: strip it, only flag it, or cut the reply.'
+  }),
+  LOG_SAMPLE_RATE: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.01,
+    description: 'Share of conversations logged with full prompts.'
+  }),
+  WS_MAX_PAYLOAD_BYTES: Type.Integer({
+    minimum: 256,
+    default: 16_384,
+    description: 'Largest WebSocket frame accepted.'
+  }),
+  WS_MAX_BUFFERED_BYTES: Type.Integer({
+    minimum: 1024,
+    default: 1_048_576,
+    description: 'A connection whose unsent data passes this is closed (slow reader).'
+  }),
+  MAX_MESSAGE_CHARS: Type.Integer({
+    minimum: 1,
+    default: 4000,
+    description: 'Longest user message, in characters.'
+  }),
+  MAX_CONNECTIONS_PER_USER: Type.Integer({
+    minimum: 1,
+    default: 4,
+    description: 'Open WebSocket connections per user.'
+  }),
+  USER_RATE_PER_MIN: Type.Integer({
+    minimum: 1,
+    default: 120,
+    description: 'User messages per minute per user.'
+  }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    default: 10_000,
+    description: 'Graceful shutdown deadline.'
+  })
+})
+
+/** The validated configuration. */
+export type Config = Static<typeof ConfigSchema>
+
+/**
+ * Reads and validates the configuration from `env` (default `process.env`). Throws an Error whose
+ * message names the offending variable; refuses production without `CHATBOT_SECRET` and the
+ * `openai` provider without `LLM_BASE_URL`.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  let config: Config
+  // DESIGN.md §4.6: setting LLM_BASE_URL alone switches to the OpenAI-compatible provider.
+  const data = env.LLM_BASE_URL && !env.LLM_PROVIDER ? { ...env, LLM_PROVIDER: 'openai' } : env
+  try {
+    config = envSchema<Config>({ schema: ConfigSchema, data, env: false, dotenv: false })
+  } catch (err) {
+    throw new Error(`Invalid configuration: ${(err as Error).message}`)
+  }
+  if (config.NODE_ENV === 'production' && !config.CHATBOT_SECRET) {
+    throw new Error(
+      'Invalid configuration: CHATBOT_SECRET is required when NODE_ENV=production (at least 32 random characters, e.g. `openssl rand -hex 32`).'
+    )
+  }
+  if (config.LLM_PROVIDER === 'openai' && !config.LLM_BASE_URL) {
+    throw new Error(
+      'Invalid configuration: LLM_PROVIDER=openai needs LLM_BASE_URL (e.g. https://api.openai.com/v1).'
+    )
+  }
+  return Object.freeze(config)
+}

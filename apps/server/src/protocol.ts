@@ -1,0 +1,97 @@
+/** Version of the WebSocket protocol; every frame carries it as `v`. */
+export const PROTOCOL_VERSION = 1
+
+/** Frames a client sends. */
+export type ClientFrame =
+  | { v: 1; type: 'hello'; resume?: string }
+  | { v: 1; type: 'text'; id: string; text: string }
+  | { v: 1; type: 'bye' }
+
+/** A turn of the context, as sent to clients. */
+export interface WireTurn {
+  role: 'user' | 'assistant'
+  content: string
+}
+
+/** Frames the server sends. */
+export type ServerFrame =
+  | {
+      v: 1
+      type: 'session'
+      uid: string
+      token: string
+      state: string
+      resumed: boolean
+      context: WireTurn[]
+    }
+  | { v: 1; type: 'delta'; id: string; text: string }
+  | { v: 1; type: 'reply'; id: string; text: string; state: string; echo?: boolean }
+  | { v: 1; type: 'state'; state: string; from: string; reason: string }
+  | { v: 1; type: 'error'; code: string; message: string; id?: string; retryAfterMs?: number }
+
+/** A client frame that could not be accepted: the error code and message to send back. */
+export interface FrameProblem {
+  code: 'BAD_MESSAGE' | 'MESSAGE_TOO_LONG'
+  message: string
+  id?: string
+}
+
+const ID = /^[\w.:-]{1,64}$/
+
+/**
+ * Parses and validates one client frame. Hand-written rather than a JSON-schema validator: it is
+ * on the per-message path, the shapes are tiny, and the messages name the exact problem.
+ */
+export function parseClientFrame(raw: string, maxChars: number): ClientFrame | FrameProblem {
+  let data: unknown
+  try {
+    data = JSON.parse(raw)
+  } catch {
+    return { code: 'BAD_MESSAGE', message: 'Frame is not valid JSON' }
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return { code: 'BAD_MESSAGE', message: 'Frame must be a JSON object' }
+  }
+  const f = data as Record<string, unknown>
+  if (f.v !== PROTOCOL_VERSION) {
+    return {
+      code: 'BAD_MESSAGE',
+      message: `Unsupported protocol version ${JSON.stringify(f.v)}: send "v": 1`
+    }
+  }
+  switch (f.type) {
+    case 'hello':
+      if (f.resume !== undefined && typeof f.resume !== 'string') {
+        return { code: 'BAD_MESSAGE', message: '"resume" must be the token string from a session frame' }
+      }
+      return f.resume === undefined ? { v: 1, type: 'hello' } : { v: 1, type: 'hello', resume: f.resume }
+    case 'text': {
+      if (typeof f.id !== 'string' || !ID.test(f.id)) {
+        return { code: 'BAD_MESSAGE', message: '"id" must be a string of 1-64 letters, digits, _ . : -' }
+      }
+      if (typeof f.text !== 'string' || f.text.trim().length === 0) {
+        return { code: 'BAD_MESSAGE', message: '"text" must be a non-empty string', id: f.id }
+      }
+      if (f.text.length > maxChars) {
+        return {
+          code: 'MESSAGE_TOO_LONG',
+          message: `Message of ${f.text.length} characters is longer than the ${maxChars} allowed: split it`,
+          id: f.id
+        }
+      }
+      return { v: 1, type: 'text', id: f.id, text: f.text }
+    }
+    case 'bye':
+      return { v: 1, type: 'bye' }
+    default:
+      return {
+        code: 'BAD_MESSAGE',
+        message: `Unknown frame type ${JSON.stringify(f.type)}: expected hello, text or bye`
+      }
+  }
+}
+
+/** `true` when `parseClientFrame` refused the frame. */
+export function isProblem(x: ClientFrame | FrameProblem): x is FrameProblem {
+  return 'code' in x
+}
