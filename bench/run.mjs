@@ -7,7 +7,7 @@ import { join } from 'node:path'
 
 const here = import.meta.dirname
 const only = process.argv.slice(2)
-const skip = new Set(['lib', 'node_modules', 'results'])
+const skip = new Set(['e2e', 'lib', 'node_modules', 'results'])
 const pkgs = readdirSync(here, { withFileTypes: true })
   .filter((d) => d.isDirectory() && !skip.has(d.name) && !d.name.startsWith('.'))
   .map((d) => d.name)
