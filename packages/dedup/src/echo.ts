@@ -1,4 +1,4 @@
-import { rollGrams, UserGrams } from './grams.ts'
+import { gramB, gramHash, P1, P2, powP1, powP2, UserGrams } from './grams.ts'
 import { type DedupOptions, type NormalizedOptions, normalizeOptions } from './options.ts'
 import { tidyJoin } from './tidy.ts'
 import { codePointLimit, scan, TokenList } from './tokenize.ts'
@@ -48,8 +48,6 @@ const user = new UserGrams()
 let covered = new Uint8Array(64)
 let seen = new Uint8Array(64)
 let matched = new Uint8Array(256)
-let gramA = new Int32Array(256)
-let gramBs = new Int32Array(256)
 let bestIndex = -1
 let bestContainment = 0
 
@@ -76,15 +74,22 @@ function scoreMessage(text: string, o: NormalizedOptions, m: number, spans: bool
   covered.fill(0, 0, k)
   seen.fill(0, 0, grams)
   const { table, next } = user
-  if (gramA.length < m) {
-    gramA = new Int32Array(m * 2)
-    gramBs = new Int32Array(m * 2)
-  }
-  const replyGrams = rollGrams(replyList.hash, m, g, gramA, gramBs)
+  const hashes = replyList.hash
+  // Rolling gram hashes computed in the loop (not stored): the same values as rollGrams.
+  let a = gramHash(hashes, 0, g)
+  let b = gramB
+  const pa = powP1(g - 1)
+  const pb = powP2(g - 1)
   let coveredCount = 0
   let seenCount = 0
-  for (let j = 0; j < replyGrams; j++) {
-    const s = table.find(gramA[j]!, gramBs[j]!)
+  for (let j = 0; j + g <= m; j++) {
+    if (j > 0) {
+      const out = hashes[j - 1]!
+      const x = hashes[j + g - 1]!
+      a = (Math.imul((a - Math.imul(out, pa)) | 0, P1) + x) | 0
+      b = (Math.imul((b - Math.imul(out, pb)) | 0, P2) + x) | 0
+    }
+    const s = table.find(a, b)
     if (s < 0) continue
     if (spans) matched.fill(1, j, j + g)
     for (let u = table.data[s]!; u >= 0; u = next[u]!) {

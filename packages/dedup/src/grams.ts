@@ -1,7 +1,23 @@
 import type { TokenList } from './tokenize.ts'
 
-const P1 = 0x01000193
-const P2 = 0x5bd1e995
+/** @internal Bases of the two polynomial gram hashes. */
+export const P1 = 0x01000193
+/** @internal */
+export const P2 = 0x5bd1e995
+
+/** @internal `P1^e mod 2^32`. */
+export function powP1(e: number): number {
+  let p = 1
+  for (let t = 0; t < e; t++) p = Math.imul(p, P1)
+  return p
+}
+
+/** @internal `P2^e mod 2^32`. */
+export function powP2(e: number): number {
+  let p = 1
+  for (let t = 0; t < e; t++) p = Math.imul(p, P2)
+  return p
+}
 
 /** Second half of the last gram hash computed by {@link gramHash} (avoids returning a tuple). */
 export let gramB = 0
@@ -42,12 +58,8 @@ export function rollGrams(
   let b = gramB
   outA[0] = a
   outB[0] = b
-  let pa = 1
-  let pb = 1
-  for (let t = 1; t < g; t++) {
-    pa = Math.imul(pa, P1)
-    pb = Math.imul(pb, P2)
-  }
+  const pa = powP1(g - 1)
+  const pb = powP2(g - 1)
   for (let i = 1; i < grams; i++) {
     const out = h[i - 1]!
     const x = h[i + g - 1]!
@@ -188,7 +200,9 @@ export class UserGrams {
       scratchA = new Int32Array(k * 2)
       scratchB = new Int32Array(k * 2)
     }
-    this.hash.set(list.hash.subarray(0, k))
+    const src = list.hash
+    const dst = this.hash
+    for (let i = 0; i < k; i++) dst[i] = src[i]!
     if (g === 0) return
     const grams = rollGrams(this.hash, k, g, scratchA, scratchB)
     this.table.reset(grams)

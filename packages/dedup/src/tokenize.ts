@@ -327,11 +327,25 @@ export function scan(
         pieceStart = -1
       }
       if (cls === CJK) {
-        cjkStart = i
-        cjkEnd = i + width
-        let h = Math.imul(0x811c9dc5 ^ c, 0x01000193)
-        if (width === 2) h = Math.imul(h ^ text.charCodeAt(i + 1), 0x01000193)
+        let j = i
+        if (width === 1) {
+          // A run of BMP CJK characters: each one is a token as soon as the next is also CJK
+          // (so no combining mark can follow it); only the run's last one waits as pending.
+          while (j + 1 < to) {
+            const d = text.charCodeAt(j + 1)
+            if (d >= 0xd800 && d <= 0xdfff) break
+            if (t[d] !== CJK) break
+            out.push(j, j + 1, Math.imul(0x811c9dc5 ^ text.charCodeAt(j), 0x01000193) | 0)
+            j++
+          }
+        }
+        cjkStart = j
+        cjkEnd = j + width
+        let h = Math.imul(0x811c9dc5 ^ text.charCodeAt(j), 0x01000193)
+        if (width === 2) h = Math.imul(h ^ text.charCodeAt(j + 1), 0x01000193)
         cjkHash = h | 0
+        i = j + width
+        continue
       }
     } else if (pieceStart < 0) {
       pieceStart = i
