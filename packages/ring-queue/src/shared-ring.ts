@@ -19,10 +19,7 @@ const PRODUCER_SLEEPING = 56 // set by the producer while it waits for room
 const HEADER_BYTES = 256
 const MAGIC_VALUE = 0x52514e47
 const MIN_CAPACITY = 16
-// Copies this short or shorter are done with a loop: `TypedArray#set` needs a `subarray` view (an
-// allocation) and has a fixed call cost that dominates for ~100-byte messages.
-const SHORT_COPY = 64
-
+// Never called: the callback of the keep-alive timer below, which is always cleared first.
 /* c8 ignore next */
 const noop = () => {}
 
@@ -43,12 +40,11 @@ function recordBytes(length: number): number {
   return 4 + ((length + 3) & ~3)
 }
 
+// TypedArray#set, not a byte loop: element-wise access to SharedArrayBuffer-backed arrays is ~10x
+// slower than the bulk copy here (2.6M vs 25M 100-byte copies/s, measured on Node 20). A whole
+// source array is copied without a `subarray` view, which costs an allocation.
 function copy(src: Uint8Array, srcOff: number, dst: Uint8Array, dstOff: number, n: number): void {
-  if (n <= SHORT_COPY) {
-    for (let i = 0; i < n; i++) dst[dstOff + i] = src[srcOff + i]!
-  } else {
-    dst.set(src.subarray(srcOff, srcOff + n), dstOff)
-  }
+  dst.set(srcOff === 0 && n === src.length ? src : src.subarray(srcOff, srcOff + n), dstOff)
 }
 
 class Side {
