@@ -24,8 +24,13 @@ export abstract class WheelNode {
   _prev: WheelNode | null = null
   /** @internal Next node in the slot's circular list; `null` when not armed. */
   _next: WheelNode | null = null
-  /** @internal Tick (counted from the wheel's origin) at which the node is due. */
+  /** @internal Tick (counted from the wheel's origin) of the slot visit the node waits for. */
   _tick = 0
+  /**
+   * @internal Tick at which the node is due: `>= _tick`. Pushing a deadline later only updates this
+   * field (no unlink/link, no neighbour touched); the node moves when its slot comes up.
+   */
+  _due = 0
   /** @internal Called by the wheel when the node is due, after it has been unlinked. */
   abstract _fire(): void
 }
@@ -49,7 +54,7 @@ function linkBefore(head: WheelNode, node: WheelNode): void {
 
 /** A list head: never fires, so it needs no `_fire`. */
 function sentinel(): WheelNode {
-  const head = { _prev: null, _next: null, _tick: 0 } as unknown as WheelNode
+  const head = { _prev: null, _next: null, _tick: 0, _due: 0 } as unknown as WheelNode
   head._prev = head
   head._next = head
   return head
@@ -189,7 +194,15 @@ export class TimerWheel {
         // Nodes of later rounds share the slot and are skipped until their turn.
         if (node._tick <= tick) {
           unlink(node)
-          linkBefore(this.#firing, node)
+          if (node._due <= tick) {
+            // Tick 0 is never a slot tick: it marks "in the firing list" for `_armAt`.
+            node._tick = 0
+            linkBefore(this.#firing, node)
+          } else {
+            // Re-armed later since it was linked here: move it to its real slot now.
+            node._tick = node._due
+            linkBefore(this.#wheel[node._due & this.#mask] as WheelNode, node)
+          }
         }
         node = next
       }
@@ -247,12 +260,21 @@ export class TimerWheel {
 
   /** @internal Arms (or re-arms) `node` to fire at epoch ms `at`, rounded up to a tick. O(1). */
   _armAt(node: WheelNode, at: number): void {
-    if (node._next !== null) unlink(node)
-    else this.#size++
     let tick = Math.ceil((at - this.origin) / this.tickMs)
     // A tick already processed cannot fire any more: the next one is the earliest possible.
     if (tick <= this.#tick) tick = this.#tick + 1
+    if (node._next !== null) {
+      // Later than (or at) the slot it waits in: the common re-arm (a new user message) is one write.
+      if (tick >= node._tick && node._tick !== 0) {
+        node._due = tick
+        return
+      }
+      unlink(node)
+    } else {
+      this.#size++
+    }
     node._tick = tick
+    node._due = tick
     linkBefore(this.#wheel[tick & this.#mask] as WheelNode, node)
   }
 
@@ -266,7 +288,7 @@ export class TimerWheel {
 
   /** @internal Epoch ms of the tick `node` is armed for. */
   _timeOf(node: WheelNode): number {
-    return this.origin + node._tick * this.tickMs
+    return this.origin + node._due * this.tickMs
   }
 }
 

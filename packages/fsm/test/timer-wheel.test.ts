@@ -196,3 +196,49 @@ t.test('options and arguments are validated', async (t) => {
   t.throws(() => wheel.schedule(1, null as unknown as () => void), { code: 'FSM_INVALID_OPTION' })
   t.equal(wheel.size, 0)
 })
+
+t.test('lazy re-arm: pushed later, a timer moves when its old slot comes up and fires on time', async (t) => {
+  const { wheel, to } = fake(10, 4, 0)
+  const log: number[] = []
+  const h = wheel.schedule(20, () => log.push(wheel.now()))
+  h.reschedule(25)
+  t.equal(h.deadline, 30)
+  h.reschedule(95)
+  t.equal(h.deadline, 100)
+  to(20)
+  t.same(log, [], 'its old slot came up: moved, not fired')
+  t.equal(wheel.size, 1)
+  t.equal(h.deadline, 100)
+  to(99)
+  t.same(log, [])
+  to(100)
+  t.same(log, [100])
+  // Moved into the slot being visited (a whole turn later): skipped in the same pass.
+  const k = wheel.schedule(10, () => log.push(wheel.now()))
+  k.reschedule(50)
+  to(110)
+  t.same(log, [100])
+  to(150)
+  t.same(log, [100, 150])
+  // Earlier than its slot: really moved.
+  const e = wheel.schedule(100, () => log.push(wheel.now()))
+  e.reschedule(10)
+  to(160)
+  t.same(log, [100, 150, 160])
+})
+
+t.test('a due timer re-armed by another callback in the same tick does not fire early', async (t) => {
+  const { wheel, to } = fake(10, 16, 0)
+  const log: string[] = []
+  let b: ReturnType<typeof wheel.schedule> | undefined
+  wheel.schedule(10, () => {
+    log.push('a')
+    b?.reschedule(50)
+  })
+  b = wheel.schedule(10, () => log.push('b'))
+  to(10)
+  t.same(log, ['a'])
+  t.equal(b.deadline, 60)
+  to(60)
+  t.same(log, ['a', 'b'])
+})
