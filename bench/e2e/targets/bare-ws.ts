@@ -1,0 +1,80 @@
+/**
+ * Target 3, the transport limit: a bare `ws` server speaking just enough of protocol v1 to send
+ * exactly the frames the app sends for the load test's conversations (session, the first
+ * HELLO -> CHATTING state frame, the deltas and the final reply, same shapes and sizes), with the
+ * same simulated LLM (SimulatedLlm, same timing), and nothing else: no FSM, queue, cache, echo
+ * guard, log sampling or metrics. Prints `READY <port>`, then a stats line every second.
+ */
+import { createHmac, randomBytes, randomUUID } from 'node:crypto'
+import { createServer } from 'node:http'
+import { SimulatedLlm } from '@chatbot-pro/server/llm/simulated'
+import { WebSocketServer } from 'ws'
+import { llmFromEnv, printStats, READY } from '../common.ts'
+
+const s = llmFromEnv()
+const llm = new SimulatedLlm({ latencyMs: s.latencyMs, tokensPerS: s.tokensPerS, replyTokens: s.replyTokens })
+const key = randomBytes(32)
+const server = createServer((_req, res) => {
+  res.statusCode = 404
+  res.end()
+})
+const wss = new WebSocketServer({ server, path: '/v1/chat', perMessageDeflate: false, maxPayload: 16384 })
+
+wss.on('connection', (socket) => {
+  let uid: string | null = null
+  let chatting = false
+  let busy = false
+  const ac = new AbortController()
+  socket.on('close', () => ac.abort())
+  const send = (frame: object): void => socket.send(JSON.stringify(frame))
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) return
+    const f = JSON.parse(data.toString()) as { type: string; id?: string; text?: string }
+    if (f.type === 'hello') {
+      uid = randomUUID()
+      const body = `v1.${uid}.${Math.floor(Date.now() / 1000) + 86_400}`
+      const token = `${body}.${createHmac('sha256', key).update(body).digest('base64url')}`
+      send({ v: 1, type: 'session', uid, token, state: 'HELLO', resumed: false, context: [] })
+      return
+    }
+    if (f.type !== 'text' || uid === null || typeof f.id !== 'string' || typeof f.text !== 'string') return
+    if (busy) {
+      send({ v: 1, type: 'error', code: 'BUSY', message: 'busy', id: f.id })
+      return
+    }
+    if (!chatting) {
+      chatting = true
+      send({ v: 1, type: 'state', state: 'CHATTING', from: 'HELLO', reason: 'text' })
+    }
+    busy = true
+    const id = f.id
+    void (async () => {
+      let out = ''
+      try {
+        for await (const delta of llm.stream([{ role: 'user', content: f.text as string }], ac.signal)) {
+          out += delta
+          send({ v: 1, type: 'delta', id, text: delta })
+        }
+        send({ v: 1, type: 'reply', id, text: out, state: 'CHATTING' })
+      } catch {
+        // closed mid-reply
+      } finally {
+        busy = false
+      }
+    })()
+  })
+})
+
+server.listen(0, '127.0.0.1', () => {
+  const addr = server.address()
+  process.stdout.write(`${READY} ${typeof addr === 'object' && addr !== null ? addr.port : 0}\n`)
+  printStats()
+})
+const stop = (): void => {
+  for (const c of wss.clients) c.terminate()
+  wss.close()
+  server.close(() => process.exit(0))
+  setTimeout(() => process.exit(0), 2000).unref()
+}
+process.once('SIGTERM', stop)
+process.once('SIGINT', stop)
