@@ -120,3 +120,34 @@ t.test('stripEcho removes the echo and tidies the seams', async (t) => {
   t.equal(twice.removed.length, 2)
   t.equal(twice.text, 'Then again. Done.')
 })
+
+t.test('arbitrary Unicode never throws and spans never split a code point (property)', async (t) => {
+  const fc = (await import('fast-check')).default
+  const splits = (s: string, at: number) => {
+    const a = s.charCodeAt(at - 1)
+    const b = s.charCodeAt(at)
+    return a >= 0xd800 && a <= 0xdbff && b >= 0xdc00 && b <= 0xdfff
+  }
+  const text = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.string({ unit: 'grapheme', maxLength: 40 }),
+    fc
+      .array(fc.constantFrom('我也觉得', 'the new phone', '👨‍👩‍👧', 'e\u0301', '\ud800', ' ', '。', 'ไทย'), {
+        maxLength: 10
+      })
+      .map((a) => a.join(''))
+  )
+  fc.assert(
+    fc.property(text, text, (reply, user) => {
+      const s = echoScore(reply + user, user, { n: 2 })
+      for (const x of s.matchedSpans)
+        if (splits(reply + user, x.start) || splits(reply + user, x.end)) return false
+      const r = stripEcho(reply + user, [user], { n: 2 })
+      for (const x of r.removed)
+        if (splits(reply + user, x.start) || splits(reply + user, x.end)) return false
+      return typeof r.text === 'string'
+    }),
+    { numRuns: 300 }
+  )
+  t.pass('no throw, no split')
+})

@@ -180,3 +180,38 @@ t.test('char-by-char and whole-text feeding release the same text and verdict (p
   )
   t.pass('equivalent')
 })
+
+t.test(
+  'arbitrary Unicode in arbitrary chunks: no throw, no half surrogate pair released (property)',
+  async (t) => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 60 }),
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom('strip', 'cut', 'flag'),
+        (text, sizes, mode) => {
+          const g = new EchoGuard(`${text.slice(0, 20)} ${user}`, { mode } as EchoGuardOptions)
+          const outs: string[] = []
+          let i = 0
+          let k = 0
+          while (i < text.length) {
+            const size = sizes[k++ % sizes.length]!
+            outs.push(g.push(text.slice(i, i + size)))
+            i += size
+          }
+          outs.push(g.end())
+          for (let j = 0; j + 1 < outs.length; j++) {
+            const o = outs[j]!
+            const c = o.charCodeAt(o.length - 1)
+            const next = outs.slice(j + 1).find((x) => x.length > 0)
+            const d = next?.charCodeAt(0) ?? 0
+            if (c >= 0xd800 && c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) return false
+          }
+          return mode !== 'flag' || outs.join('') === text
+        }
+      ),
+      { numRuns: 300 }
+    )
+    t.pass('ok')
+  }
+)
