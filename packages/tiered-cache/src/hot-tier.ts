@@ -80,6 +80,7 @@ export class HotTier<V = unknown> {
   readonly #lru: QuickLRU<string, HotEntry<V>>
   readonly #sketch: FrequencySketch | undefined
   readonly #record: (h: number) => void
+  readonly #recordHit: (h: number) => void
   readonly #skipped: string[] = []
   #size = 0
   #protected = 0
@@ -93,10 +94,12 @@ export class HotTier<V = unknown> {
     this.#lru = new QuickLRU({ maxSize: opts.maxSize })
     if (opts.admission === 'none') {
       this.#record = noop
+      this.#recordHit = noop
     } else {
       const sketch = new FrequencySketch(opts.maxSize)
       this.#sketch = sketch
       this.#record = (h) => sketch.increment(h)
+      this.#recordHit = (h) => sketch.incrementResident(h)
     }
   }
 
@@ -108,7 +111,7 @@ export class HotTier<V = unknown> {
   /** Looks a key up, marks it recently used and counts the access. */
   get(key: string): HotEntry<V> | undefined {
     const e = this.#lru.get(key)
-    if (e !== undefined) this.#record(e.hash)
+    if (e !== undefined) this.#recordHit(e.hash)
     return e
   }
 

@@ -95,6 +95,10 @@ export class TieredCache<V = unknown> extends EventEmitter {
   readonly store: ColdStore
   readonly #o: NormalizedOptions
   readonly #now: () => number
+  /** The clock of the read path's age checks: the injected `now`, or a coarse clock (see below). */
+  readonly #ageNow: () => number
+  #coarseMs = 0
+  readonly #coarseTimer: NodeJS.Timeout | undefined
   readonly #tier: HotTier<V>
   readonly #dirty = new Set<string>()
   readonly #loading = new Map<string, Loading & { promise: Promise<V | undefined> }>()
@@ -137,6 +141,19 @@ export class TieredCache<V = unknown> extends EventEmitter {
     const o = normalizeOptions(opts)
     this.#o = o
     this.#now = o.now
+    if (opts.now === undefined) {
+      // Date.now() costs about as much as a whole quick-lru hit; the age bound is minutes, so the
+      // read path uses a clock refreshed every 100 ms (and by every set/flush) instead.
+      this.#coarseMs = Date.now()
+      const timer = setTimeout(() => {
+        this.#coarseMs = Date.now()
+        timer.refresh()
+      }, 100).unref()
+      this.#coarseTimer = timer
+      this.#ageNow = () => this.#coarseMs
+    } else {
+      this.#ageNow = o.now
+    }
     this.store = o.store ?? new MemoryStore({ now: o.now })
     this.#tier = new HotTier<V>({ maxSize: o.hot.maxSize, admission: o.hot.admission })
     const bp = new CacheBackpressureError(o.flush.maxDirty)
@@ -191,7 +208,7 @@ export class TieredCache<V = unknown> extends EventEmitter {
     }
     const e = this.#tier.get(key)
     if (e !== undefined) {
-      if (e.state !== CLEAN || e.expiresAt > this.#now()) {
+      if (e.state !== CLEAN || e.expiresAt > this.#ageNow()) {
         this.#s.hits++
         return Promise.resolve(e.value)
       }
@@ -210,14 +227,14 @@ export class TieredCache<V = unknown> extends EventEmitter {
    */
   getHot(key: string): V | undefined {
     const e = this.#tier.get(key)
-    if (e === undefined || (e.state === CLEAN && e.expiresAt <= this.#now())) return undefined
+    if (e === undefined || (e.state === CLEAN && e.expiresAt <= this.#ageNow())) return undefined
     return e.value
   }
 
   /** The hot value of `key` without touching recency or frequency, nor reading the cold store. */
   peek(key: string): V | undefined {
     const e = this.#tier.peek(key)
-    if (e === undefined || (e.state === CLEAN && e.expiresAt <= this.#now())) return undefined
+    if (e === undefined || (e.state === CLEAN && e.expiresAt <= this.#ageNow())) return undefined
     return e.value
   }
 
@@ -285,6 +302,7 @@ export class TieredCache<V = unknown> extends EventEmitter {
     }
     if (payload === undefined) throw new CacheInvalidValueError(key, 'the serializer returned undefined')
     const now = this.#now()
+    this.#coarseMs = now
     const tier = this.#tier
     let e = tier.get(key)
     if (e === undefined || e.state === CLEAN) {
@@ -663,6 +681,7 @@ export class TieredCache<V = unknown> extends EventEmitter {
 
   async #close(timeoutMs: number): Promise<CloseReport> {
     this.#closed = true
+    clearTimeout(this.#coarseTimer)
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer)
     clearTimeout(this.#reconcileTimer)
     const deadline = Date.now() + timeoutMs

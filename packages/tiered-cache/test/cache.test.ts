@@ -421,6 +421,8 @@ t.test('default store and clock', async (t) => {
   cache.set('a', { x: 1 })
   await cache.flush()
   t.same(await cache.get('a'), { x: 1 })
+  await new Promise((r) => setTimeout(r, 150)) // let the coarse read clock tick once
+  t.same(cache.getHot('a'), { x: 1 })
 })
 
 t.test('close during a timer reconcile stops the timer', async (t) => {

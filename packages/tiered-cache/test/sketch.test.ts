@@ -24,7 +24,7 @@ t.test('doorkeeper absorbs the first sighting, counters count the rest', async (
 })
 
 t.test('periodic halving ages the counts and clears the doorkeeper', async (t) => {
-  const s = new FrequencySketch(16) // sample size 160
+  const s = new FrequencySketch(16, 10) // sample size 160
   const h = hashKey('hot')
   for (let i = 0; i < 9; i++) s.increment(h) // 1 doorkeeper + 8 counted
   t.equal(s.frequency(h), 9)
@@ -35,4 +35,14 @@ t.test('periodic halving ages the counts and clears the doorkeeper', async (t) =
   }
   t.equal(s.additions, 80, 'reset after 160 additions halves the count')
   t.equal(s.frequency(h), 4, 'halved, doorkeeper cleared')
+})
+
+t.test('incrementResident counts without the doorkeeper and also ages', async (t) => {
+  const s = new FrequencySketch(16, 10)
+  const h = hashKey('resident')
+  s.incrementResident(h)
+  t.equal(s.frequency(h), 1, 'counted, doorkeeper untouched')
+  for (let i = 0; i < 159; i++) s.incrementResident(h)
+  t.equal(s.additions, 80, 'halved after 160 additions')
+  t.equal(s.frequency(h), 7, 'saturated 15, halved to 7')
 })
