@@ -103,7 +103,46 @@ export function jsm(init = 'HELLO') {
   return fsm
 }
 
-/** The limit: a hand-written nested lookup table and a string state. */
+/**
+ * The limit: a hand-written flat table, states and events as small integers
+ * (`next = TABLE[state * 4 + event]`, -1 = not accepted), the event index from a `switch` on the
+ * type (internalized strings compare by pointer).
+ */
+export const STATE_NAMES = ['HELLO', 'CHATTING', 'PAUSE', 'END'] as const
+// prettier-ignore
+export const FLAT = Int8Array.from([
+  // TEXT IDLE BYE RESET
+  1,
+  -1,
+  3,
+  -1, // HELLO
+  1,
+  2,
+  3,
+  -1, //  CHATTING
+  1,
+  -1,
+  3,
+  -1, // PAUSE
+  -1,
+  -1,
+  -1,
+  0 //  END
+])
+export function eventIndex(type: string): number {
+  switch (type) {
+    case 'TEXT':
+      return 0
+    case 'IDLE':
+      return 1
+    case 'BYE':
+      return 2
+    default:
+      return 3
+  }
+}
+
+/** A hand-written nested object table and a string state (what most hand-rolled code looks like). */
 export const TABLE: Record<string, Record<string, string>> = {
   HELLO: { TEXT: 'CHATTING', BYE: 'END' },
   CHATTING: { TEXT: 'CHATTING', IDLE: 'PAUSE', BYE: 'END' },

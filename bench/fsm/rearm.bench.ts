@@ -74,7 +74,7 @@ report({
   rows: names.map((n) => [n, fmtRate(med[n]!), fmtRatio(med[n]! / base)]),
   notes: [
     `${N.toLocaleString('en')} armed timers per contender, all alive at once; ${ROUNDS} interleaved rounds after one warm-up, median.`,
-    'The FSM row is a whole send(): table lookup, re-entry of CHATTING, clock read and O(1) wheel re-link.'
+    'The FSM row is a whole send(): table lookup, re-entry of CHATTING, clock read and the wheel update (pushing a deadline later is one field write; the node moves when its old slot comes up).'
   ],
   raw: { samples, medians: med }
 })
