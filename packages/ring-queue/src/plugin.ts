@@ -105,7 +105,8 @@ const plugin: FastifyPluginAsync<RingQueuePluginOptions> = async (fastify, optio
   if (fastify.hasDecorator('queues')) {
     throw new InvalidOptionTypeError('queues', 'registered once per instance', 'a second registration')
   }
-  const queues: FastifyQueues = {}
+  // Filled just below from the options; the cast lets users declare their queues in FastifyQueues.
+  const queues = {} as FastifyQueues
   for (const [name, config] of Object.entries(opts.queues)) {
     queues[name] = new WorkQueue({ ...checkObject(`queues.${name}`, config), name } as WorkQueueOptions<
       unknown,
