@@ -2,6 +2,7 @@ import type { Previous } from './echo.ts'
 import { gramB, gramHash, UserGrams } from './grams.ts'
 import { type DedupOptions, type NormalizedOptions, normalizeOptions } from './options.ts'
 import { backOverSpace, LoopDetector } from './repetition.ts'
+import { tidyJoin } from './tidy.ts'
 import { codePointLimit, scan, TokenList } from './tokenize.ts'
 
 /** What the guard found. */
@@ -34,7 +35,7 @@ export interface EchoGuardOptions extends DedupOptions {
 
 /** Gap, in tokens, that ends a run of copied user text (one or two edited words do not). */
 const MAX_GAP = 2
-const tidyAfter = /[\s,，、:：;；.!?。！？"'”’」』)）\]】》]/
+const cjkChar = /[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ud800-\udfff]/
 
 /**
  * Streaming echo and loop guard for an LLM reply: feed it each delta, send on what it returns.
@@ -137,9 +138,17 @@ export class EchoGuard {
 
   #releasedCount = 0
 
+  #capitalize = false
+
   #emit(to: number): void {
     if (to > this.#released) {
-      this.#out += this.#text.slice(this.#released, to)
+      let piece = this.#text.slice(this.#released, to)
+      if (this.#capitalize) {
+        this.#capitalize = false
+        const c = piece.charCodeAt(0)
+        if (c >= 0x61 && c <= 0x7a) piece = String.fromCharCode(c - 0x20) + piece.slice(1)
+      }
+      this.#out += piece
       this.#releasedCount += to - this.#released
       this.#released = to
     }
@@ -156,7 +165,7 @@ export class EchoGuard {
       for (let i = first; i < this.#tokens.count && !this.#stopped; i++) this.#token(i)
       if (done) {
         this.#analysing = false
-        if (!this.#stopped) this.#closeRegion(this.#tokens.count, to)
+        if (!this.#stopped) this.#closeRegion(this.#tokens.count, to, true)
       }
     }
     if (this.#stopped) return
@@ -212,7 +221,7 @@ export class EchoGuard {
         }
       }
     } else if (this.#regionStart >= 0 && i - this.#lastMatch > MAX_GAP) {
-      this.#closeRegion(this.#lastMatch + 1, tk.start[this.#lastMatch + 1]!)
+      this.#closeRegion(this.#lastMatch + 1, tk.start[this.#lastMatch + 1]!, false)
     }
 
     const n = this.#loop.n
@@ -231,7 +240,8 @@ export class EchoGuard {
 
     if (flag) return
     if (this.#regionStart >= 0) {
-      this.#releasable = Math.max(this.#released, Math.min(this.#releasable, tk.start[this.#regionStart]!))
+      const r = this.#regionStart
+      this.#releasable = Math.max(this.#released, Math.min(this.#releasable, r > 0 ? tk.end[r - 1]! : 0))
       return
     }
     let hold = i + 1
@@ -244,7 +254,8 @@ export class EchoGuard {
         }
       }
     }
-    const to = hold <= i ? tk.start[hold]! : tk.end[i]!
+    // Hold the separators before a held token too, so a stripped echo's seam can be tidied.
+    const to = hold <= i ? (hold > 0 ? tk.end[hold - 1]! : 0) : tk.end[i]!
     this.#releasable = Math.max(this.#released, this.#releasable, to)
   }
 
@@ -252,18 +263,28 @@ export class EchoGuard {
    * Ends the open run of copied text before token `next` (which starts at `nextStart`): dropped
    * when the reply has been judged an echo in mode `'strip'`, released otherwise.
    */
-  #closeRegion(next: number, nextStart: number): void {
+  #closeRegion(next: number, nextStart: number, atEnd: boolean): void {
     if (this.#regionStart < 0) return
     const tk = this.#tokens
-    const start = Math.max(tk.start[this.#regionStart]!, this.#released)
+    const text = this.#text
+    const first = this.#regionStart
+    const start = Math.max(tk.start[first]!, this.#released)
     const end = tk.end[this.#lastMatch]!
     this.#regionStart = -1
     if (this.verdict?.kind === 'echo' && this.#o.mode === 'strip' && end > start) {
-      this.#emit(start)
-      let skip = end
-      while (skip < nextStart && tidyAfter.test(this.#text[skip]!)) skip++
-      this.#released = skip
-      this.#releasable = skip
+      // The separators on both sides of the echo are still held: join them the way stripEcho
+      // does, with stand-ins for the words around the seam (which decide spaces and capitals).
+      const leftEdge = Math.min(start, Math.max(this.#released, first > 0 ? tk.end[first - 1]! : 0))
+      this.#emit(leftEdge)
+      const left = leftEdge > 0 ? standIn(text, leftEdge - 1, 'x') : ''
+      const right = atEnd ? '' : standIn(text, nextStart, 'y')
+      const joined = tidyJoin(left + text.slice(leftEdge, start), text.slice(end, nextStart) + right)
+      this.#capitalize = right === 'y' && joined.endsWith('Y')
+      const seam = joined.slice(left.length, joined.length - right.length)
+      this.#out += seam
+      this.#releasedCount += seam.length
+      this.#released = nextStart
+      this.#releasable = Math.max(this.#releasable, nextStart)
     } else {
       this.#releasable = Math.max(this.#releasable, end)
     }
@@ -282,9 +303,15 @@ export class EchoGuard {
         }
       }
     }
-    const to = hold <= i ? tk.start[hold]! : tk.end[i]!
+    // hold > lastMatch >= 0 here, so there is always a token before the held one.
+    const to = hold <= i ? tk.end[hold - 1]! : tk.end[i]!
     this.#releasable = Math.max(this.#released, this.#releasable, to)
   }
+}
+
+/** A stand-in for the character at `i`: a CJK one or a Latin letter (for spacing decisions). */
+function standIn(text: string, i: number, latin: string): string {
+  return cjkChar.test(text[i]!) ? '中' : latin
 }
 
 function isHigh(text: string): boolean {

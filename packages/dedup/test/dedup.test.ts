@@ -57,7 +57,7 @@ t.test('bound functions and the guard share the options and the counters', async
   t.match(d.promptGuard([] as ChatMessage[], user)[0]!.content, /DO_NOT_REPEAT/)
   const g = d.guard(user)
   const out = g.push(echo) + g.end()
-  t.equal(out, 'You said "Yes, the camera is superb.')
+  t.equal(out, 'You said. Yes, the camera is superb.')
   const g2 = d.guard(user)
   const loopOut = g2.push(loop) + g2.end()
   const g3 = d.guard(user)

@@ -26,12 +26,16 @@ function feed(
 
 t.test('modes: strip drops the echoed run, cut stops, flag passes everything', async (t) => {
   const strip = feed(user, reply, { mode: 'strip' }, 1)
-  t.equal(strip.out, 'You said "Yes, the camera is superb and the battery lasts two days.')
+  t.equal(
+    strip.out,
+    'You said. Yes, the camera is superb and the battery lasts two days.',
+    'the seam is tidied'
+  )
   t.match(strip.verdict, { kind: 'echo', at: 10 })
   t.ok(strip.verdict!.score >= 0.4)
   t.equal(strip.score, 1)
   const cut = feed(user, reply, { mode: 'cut' }, 1)
-  t.equal(cut.out, 'You said "')
+  t.equal(cut.out, 'You said')
   const flag = feed(user, reply, { mode: 'flag' }, 1)
   t.equal(flag.out, reply)
   t.equal(flag.verdict?.kind, 'echo')
@@ -42,23 +46,27 @@ t.test('modes: strip drops the echoed run, cut stops, flag passes everything', a
 t.test('hold-back: at most n-1 tokens that could start a copy, plus the word being written', async (t) => {
   const g = new EchoGuard(user)
   t.equal(g.push('Well, the answer is '), 'Well, the answer is')
-  t.equal(g.push('I think the new'), ' ', 'the 3 tokens that begin the user message are held')
-  t.equal(g.push(' idea is fine. '), 'I think the new idea is fine', 'released once they stop matching')
+  t.equal(
+    g.push('I think the new'),
+    '',
+    'the 3 tokens that begin the user message are held, and the space before'
+  )
+  t.equal(g.push(' idea is fine. '), ' I think the new idea is fine', 'released once they stop matching')
   t.equal(g.push('partial'), '', 'the word being written is held, and the separators before it')
   t.equal(g.end(), '. partial')
   t.equal(g.push('late'), '', 'nothing after end()')
   t.equal(g.end(), '')
 
   const z = new EchoGuard('我也觉得这个手机的拍照效果很好')
-  t.equal(z.push('嗯，我也觉'), '嗯，', 'CJK: held from the first character that starts the user text')
+  t.equal(z.push('嗯，我也觉'), '嗯', 'CJK: held from the first character that starts the user text')
   t.equal(z.push('得不错。'), '', 'a run of copied characters is held until 3 tokens pass without a match')
-  t.equal(z.end(), '我也觉得不错。')
+  t.equal(z.end(), '，我也觉得不错。')
 })
 
 t.test('a reused phrase is held while it runs, then released', async (t) => {
   const g = new EchoGuard(user)
   let out = g.push('Right, the new phone has ')
-  t.equal(out, 'Right, ')
+  t.equal(out, 'Right')
   out += g.push('a nice look and feel overall.')
   t.equal(out, 'Right, the new phone has a nice look and feel')
   out += g.end()
@@ -76,7 +84,7 @@ t.test('loops stop the release', async (t) => {
   t.equal(late.out, 'Intro text. I think that I think that I think')
   const echoThenLoop = feed(user, `${user}. ${'go on '.repeat(12)}`, { mode: 'strip', loopN: 2 }, 4)
   t.equal(echoThenLoop.verdict?.kind, 'echo')
-  t.equal(echoThenLoop.out, 'go on go on go')
+  t.equal(echoThenLoop.out, 'Go on go on go', 'capitalized: the echo started the reply')
 })
 
 t.test('surrogate pairs are never split between deltas', async (t) => {
@@ -215,3 +223,13 @@ t.test(
     t.pass('ok')
   }
 )
+
+t.test('strip mode tidies the seam like stripEcho, Chinese too', async (t) => {
+  const zu = '我也觉得这个手机的拍照效果很好'
+  const cases: Array<[string, string]> = [
+    ['好的，我也觉得这个手机的拍照效果很好。夜景也很出色。', '好的。夜景也很出色。'],
+    ['你说“我也觉得这个手机的拍照效果很好”，没错。', '你说没错。'],
+    ['我也觉得这个手机的拍照效果很好！Yes.', 'Yes.']
+  ]
+  for (const [reply, expected] of cases) t.equal(feed(zu, reply, undefined, 1).out, expected, reply)
+})
