@@ -21,7 +21,7 @@ declare module 'fastify' {
  * driven by its own {@link TimerWheel}: started when the app is ready, stopped (and every
  * conversation's timer disarmed) on close. Options are validated at register time.
  */
-const fsmPlugin: FastifyPluginAsync<FsmPluginOptions> = async (fastify, options) => {
+const plugin: FastifyPluginAsync<FsmPluginOptions> = async (fastify, options) => {
   const { tickMs, slots, now } = normalizeOptions(options)
   const wheel = new TimerWheel({ tickMs, slots, now })
   const conversations: Conversations = new ConversationRegistry(conversationMachine(options), { wheel })
@@ -36,5 +36,6 @@ const fsmPlugin: FastifyPluginAsync<FsmPluginOptions> = async (fastify, options)
 }
 
 export type { FsmPluginOptions } from './options.ts'
-export { fsmPlugin }
-export default fp(fsmPlugin, { fastify: '5.x', name: '@chatbot-pro/fsm' })
+/** The Fastify 5 plugin (wrapped with fastify-plugin, so `fastify.conversations` is visible to the app). */
+export const fsmPlugin = fp(plugin, { fastify: '5.x', name: '@chatbot-pro/fsm' })
+export default fsmPlugin

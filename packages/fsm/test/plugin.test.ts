@@ -27,7 +27,8 @@ t.test('decorates fastify.conversations; wheel runs from ready to close', async 
   t.equal(app.conversations.wheel.size, 0, 'timers disarmed on close')
 })
 
-t.test('the named export is the bare plugin; defaults work', async (t) => {
+t.test('the named export is the same wrapped plugin; defaults work', async (t) => {
+  t.equal(named, fsmPlugin)
   const app = Fastify()
   t.teardown(() => app.close())
   await app.register(named)
