@@ -41,7 +41,56 @@ try {
     join(scratch, 'package.json'),
     JSON.stringify({ name: 'scratch', private: true, type: 'module' })
   )
-  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', 'fastify@5', ...tarballs], scratch)
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      'fastify@5',
+      'typescript@5.9.3',
+      '@types/node@20',
+      // tiered-cache's Redis types come from its optional peer, as for any Redis user.
+      'ioredis@5',
+      ...tarballs
+    ],
+    scratch
+  )
+  // A strict TypeScript consumer (NodeNext, no skipLibCheck) must resolve every entry's types.
+  const specs = ready.flatMap(({ pkg }) =>
+    Object.keys(pkg.exports)
+      .filter((k) => k !== './package.json')
+      .map((k) => (k === '.' ? pkg.name : `${pkg.name}/${k.slice(2)}`))
+  )
+  writeFileSync(
+    join(scratch, 'consumer.ts'),
+    `${specs.map((spec, i) => `import * as m${i} from ${JSON.stringify(spec)}`).join('\n')}\nexport const all = [${specs.map((_, i) => `m${i}`).join(', ')}]\n`
+  )
+  try {
+    run(
+      'node',
+      [
+        join(scratch, 'node_modules/typescript/bin/tsc'),
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--types',
+        'node',
+        'consumer.ts'
+      ],
+      scratch
+    )
+    console.log(`pack-check: a strict TypeScript consumer resolves the types of ${specs.length} entry points`)
+  } catch (err) {
+    console.error(`pack-check: the TypeScript consumer failed:\n${err.stdout ?? err}`)
+    failed++
+  }
   for (const { pkg } of ready) {
     for (const key of Object.keys(pkg.exports)) {
       if (key === './package.json') continue
