@@ -1,10 +1,10 @@
 import type { Dedup } from '@chatbot-pro/dedup'
-import type {
-  ConversationContext,
-  ConversationEvent,
-  ConversationState,
+import {
+  type ConversationContext,
+  type ConversationEvent,
+  type ConversationState,
   MachineInstance,
-  SendResult
+  type SendResult
 } from '@chatbot-pro/fsm'
 import type { Conversations } from '@chatbot-pro/fsm/fastify'
 import type { Sampler } from '@chatbot-pro/log-sampler'
@@ -158,6 +158,9 @@ export class ChatService {
   async #restore(uid: string): Promise<Conversation | undefined> {
     const snapshot = await this.#d.cache.get(uid)
     if (snapshot === undefined) return undefined
+    // A hot entry is the live instance itself (see #persist); one loaded from the cold tier is
+    // its JSON snapshot.
+    if (snapshot instanceof MachineInstance) return snapshot.done ? undefined : (snapshot as Conversation)
     // A session created for this uid while the load was in flight wins over the stored one.
     const again = this.#d.conversations.get(uid)
     /* c8 ignore next: a race between a restore and a create for the same uid */
@@ -392,7 +395,9 @@ export class ChatService {
   }
 
   #persist(uid: string, conv: Conversation): void {
-    this.#d.cache.set(uid, conv.snapshot())
+    // The hot tier holds the live instance, not a copy: the cache serialises it (toJSON ->
+    // snapshot) for the cold tier, so a conversation is in memory once, not twice.
+    this.#d.cache.set(uid, conv)
   }
 
   #onTransition(inst: Conversation, result: SendResult<ConversationState, ConversationEvent>): void {
