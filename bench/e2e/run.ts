@@ -140,6 +140,8 @@ const TICKS_PER_S = 100
 // --- targets ------------------------------------------------------------------------------------
 
 interface Running {
+  /** Set when the target exited before the orchestrator stopped it (e.g. killed from outside). */
+  exitedEarly: string | null
   child: ChildProcess
   port: number
   heapPeak: number
@@ -174,13 +176,16 @@ async function startTarget(t: Target, c: number, qc: number): Promise<Running> {
         ? 'e2e/targets/bare-ws.ts'
         : 'e2e/targets/polling.ts'
   const child = spawnNode(script, env, false)
+  let stopping = false
   const run: Running = {
+    exitedEarly: null,
     child,
     port: 0,
     heapPeak: 0,
     heapLast: 0,
     ...(redis ? { redis } : {}),
     async stop() {
+      stopping = true
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise<void>((r) => child.once('exit', () => r()))
         child.kill('SIGTERM')
@@ -191,6 +196,11 @@ async function startTarget(t: Target, c: number, qc: number): Promise<Running> {
       await redis?.close()
     }
   }
+  child.once('exit', (code, signal) => {
+    if (stopping) return
+    run.exitedEarly = signal ?? `code ${code}`
+    process.stdout.write(`  [${t}] the target process exited before the end of its run: ${run.exitedEarly}\n`)
+  })
   let buf = ''
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${t} did not print READY within 60 s`)), 60_000)
@@ -384,6 +394,7 @@ async function loadRun(t: Target, label: string, c: number, qc: number): Promise
       capped ||= d.capped
       for (const [k, v] of Object.entries(d.errors)) errors[k] = (errors[k] ?? 0) + v
     }
+    if (target.exitedEarly) errors[`SERVER_EXITED_${target.exitedEarly.replace(' ', '_')}`] = 1
     const ms = (q: number): number => h.getValueAtPercentile(q) / 1000
     const genWall = Math.max(...done.map((d) => d.wallMs))
     const row: LoadRow = {
