@@ -7,7 +7,7 @@ import {
   type StripResult,
   stripEcho
 } from './echo.ts'
-import { EchoGuard, type GuardSummary } from './guard.ts'
+import { EchoGuard, type EchoGuardOptions, type GuardSummary } from './guard.ts'
 import { type DedupOptions, type NormalizedOptions, normalizeOptions } from './options.ts'
 import { type ChatMessage, type PromptGuardOptions, promptGuard } from './prompt.ts'
 import { type Repetition, selfRepetition } from './repetition.ts'
@@ -54,8 +54,13 @@ export class Dedup {
     this.#stats.bytesStripped += Math.max(0, s.received - s.released)
   }
 
+  // Built once: EchoGuard normalises options per object identity, so a fresh spread per guard
+  // would re-validate and allocate a frozen copy on every reply.
+  readonly #guardOptions: EchoGuardOptions
+
   constructor(options?: DedupOptions) {
     this.options = normalizeOptions(options)
+    this.#guardOptions = { ...this.options, onEnd: this.#onEnd }
   }
 
   /** {@link echoScore} with the configured options. */
@@ -95,7 +100,7 @@ export class Dedup {
 
   /** A streaming {@link EchoGuard} with the configured options; counted in `stats` when it ends. */
   guard(previous: Previous): EchoGuard {
-    return new EchoGuard(previous, { ...this.options, onEnd: this.#onEnd })
+    return new EchoGuard(previous, this.#guardOptions)
   }
 
   /**
