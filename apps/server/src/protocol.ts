@@ -3,7 +3,7 @@ export const PROTOCOL_VERSION = 1
 
 /** Frames a client sends. */
 export type ClientFrame =
-  | { v: 1; type: 'hello'; resume?: string }
+  | { v: 1; type: 'hello'; resume?: string; stream?: boolean }
   | { v: 1; type: 'text'; id: string; text: string }
   | { v: 1; type: 'bye' }
 
@@ -60,11 +60,21 @@ export function parseClientFrame(raw: string, maxChars: number): ClientFrame | F
     }
   }
   switch (f.type) {
-    case 'hello':
+    case 'hello': {
       if (f.resume !== undefined && typeof f.resume !== 'string') {
         return { code: 'BAD_MESSAGE', message: '"resume" must be the token string from a session frame' }
       }
-      return f.resume === undefined ? { v: 1, type: 'hello' } : { v: 1, type: 'hello', resume: f.resume }
+      if (f.stream !== undefined && typeof f.stream !== 'boolean') {
+        return {
+          code: 'BAD_MESSAGE',
+          message: '"stream" must be true (delta frames, the default) or false (only the reply)'
+        }
+      }
+      const hello: ClientFrame = { v: 1, type: 'hello' }
+      if (f.resume !== undefined) hello.resume = f.resume
+      if (f.stream === false) hello.stream = false
+      return hello
+    }
     case 'text': {
       if (typeof f.id !== 'string' || !ID.test(f.id)) {
         return { code: 'BAD_MESSAGE', message: '"id" must be a string of 1-64 letters, digits, _ . : -' }

@@ -31,6 +31,7 @@ export class Connection implements Subscriber, TurnSink {
   readonly #log: FastifyBaseLogger
   #chain: Promise<void> = Promise.resolve()
   #closed = false
+  #stream = true
 
   constructor(
     socket: WebSocket,
@@ -108,6 +109,9 @@ export class Connection implements Subscriber, TurnSink {
   async #dispatch(frame: ClientFrame): Promise<void> {
     if (frame.type === 'hello') {
       await this.#hello(frame.resume)
+      // `stream: false`: clients that do not render streaming (bots, bridges) get only the reply,
+      // half the frames (and syscalls) of a turn.
+      if (frame.stream === false && this.uid !== null) this.#stream = false
       return
     }
     if (this.uid === null) {
@@ -203,7 +207,7 @@ export class Connection implements Subscriber, TurnSink {
   }
 
   delta(id: string, text: string): void {
-    this.send({ v: 1, type: 'delta', id, text })
+    if (this.#stream) this.send({ v: 1, type: 'delta', id, text })
   }
 
   reply(id: string, text: string, state: ConversationState, echo: boolean): void {

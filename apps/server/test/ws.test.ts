@@ -205,3 +205,20 @@ t.test('a slow reader is cut off', async (t) => {
   }
   t.equal(conns.connections.size, 0, 'server dropped the connection')
 })
+
+t.test('hello with stream:false gets only the reply frame', async (t) => {
+  const h = await startApp(t)
+  const c = client(t, h.wsUrl)
+  await c.opened()
+  c.send({ v: 1, type: 'hello', stream: 'no' })
+  t.match(await c.next('error'), { code: 'BAD_MESSAGE', message: /"stream"/ })
+  c.send({ v: 1, type: 'hello', stream: false })
+  t.match(await c.next('session'), { type: 'session', state: 'HELLO' })
+  c.send({ v: 1, type: 'text', id: '1', text: 'just the answer please' })
+  const reply = await c.next('reply')
+  t.ok(reply.text.length > 0)
+  t.notOk(
+    c.frames.some((f) => f.type === 'delta'),
+    'no delta frames'
+  )
+})
