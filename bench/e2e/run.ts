@@ -109,7 +109,9 @@ if (Number.isFinite(hard) && hard < conns / gens + 1000) {
 
 /** Spawns `node --import tsx <script>` through sh, which first raises the soft open-files limit. */
 function spawnNode(script: string, env: NodeJS.ProcessEnv, ipc: boolean): ChildProcess {
-  return spawn('sh', ['-c', SH_PREFIX, process.execPath, '--import', 'tsx', script], {
+  // E2E_TARGET_NODE_ARGS: extra node flags for the targets only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
+  const extra = ipc ? [] : (process.env.E2E_TARGET_NODE_ARGS ?? '').split(' ').filter(Boolean)
+  return spawn('sh', ['-c', SH_PREFIX, process.execPath, ...extra, '--import', 'tsx', script], {
     cwd: BENCH,
     env: { ...process.env, ...env },
     stdio: ipc ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit']
@@ -198,7 +200,7 @@ async function startTarget(t: Target, c: number, qc: number): Promise<Running> {
   }
   child.once('exit', (code, signal) => {
     if (stopping) return
-    run.exitedEarly = signal ?? `code ${code}`
+    run.exitedEarly ??= signal ?? `code ${code}`
     process.stdout.write(`  [${t}] the target process exited before the end of its run: ${run.exitedEarly}\n`)
   })
   let buf = ''
@@ -218,6 +220,9 @@ async function startTarget(t: Target, c: number, qc: number): Promise<Running> {
           const s = JSON.parse(line.slice(STATS.length + 1)) as { heapUsed: number }
           run.heapLast = s.heapUsed
           run.heapPeak = Math.max(run.heapPeak, s.heapUsed)
+        } else if (line.startsWith('SIGNAL ') && !stopping) {
+          run.exitedEarly = `got ${line.slice(7)} from outside the orchestrator`
+          process.stdout.write(`  [${t}] ${run.exitedEarly}: this run is not valid\n`)
         } else if (line.trim()) process.stdout.write(`  [${t}] ${line}\n`)
         nl = buf.indexOf('\n')
       }
@@ -394,7 +399,7 @@ async function loadRun(t: Target, label: string, c: number, qc: number): Promise
       capped ||= d.capped
       for (const [k, v] of Object.entries(d.errors)) errors[k] = (errors[k] ?? 0) + v
     }
-    if (target.exitedEarly) errors[`SERVER_EXITED_${target.exitedEarly.replace(' ', '_')}`] = 1
+    if (target.exitedEarly) errors[`SERVER_STOPPED_FROM_OUTSIDE (${target.exitedEarly})`] = 1
     const ms = (q: number): number => h.getValueAtPercentile(q) / 1000
     const genWall = Math.max(...done.map((d) => d.wallMs))
     const row: LoadRow = {

@@ -20,5 +20,12 @@ const stop = (): void => {
     () => process.exit(1)
   )
 }
-process.once('SIGTERM', stop)
-process.once('SIGINT', stop)
+// Say which signal stopped us: the orchestrator flags a stop it did not ask for.
+process.once('SIGTERM', () => {
+  process.stdout.write('SIGNAL SIGTERM\n')
+  stop()
+})
+process.once('SIGINT', () => {
+  process.stdout.write('SIGNAL SIGINT\n')
+  stop()
+})

@@ -76,5 +76,12 @@ const stop = (): void => {
   server.close(() => process.exit(0))
   setTimeout(() => process.exit(0), 2000).unref()
 }
-process.once('SIGTERM', stop)
-process.once('SIGINT', stop)
+// Say which signal stopped us: the orchestrator flags a stop it did not ask for.
+process.once('SIGTERM', () => {
+  process.stdout.write('SIGNAL SIGTERM\n')
+  stop()
+})
+process.once('SIGINT', () => {
+  process.stdout.write('SIGNAL SIGINT\n')
+  stop()
+})
