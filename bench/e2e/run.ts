@@ -40,7 +40,7 @@ const { values: a } = parseArgs({
 
 if (a.help) {
   process.stdout.write(
-    `${readFileSync(join(import.meta.dirname, 'README.md'), 'utf8').split('## Flags')[1] ?? ''}\n`
+    `${(readFileSync(join(import.meta.dirname, 'README.md'), 'utf8').split('## Flags')[1] ?? '').split('\n## ')[0]}\n`
   )
   process.exit(0)
 }
