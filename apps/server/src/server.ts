@@ -18,7 +18,9 @@ async function main(): Promise<void> {
     else app.log.info({ signal }, 'shutting down')
     await app.close()
   })
-  const address = await app.listen({ host: config.HOST, port: config.PORT })
+  // A deep accept backlog: connection storms (reconnects after a deploy) would otherwise overflow
+  // the default 511 while the event loop is busy, and clients see resets (capped by somaxconn).
+  const address = await app.listen({ host: config.HOST, port: config.PORT, backlog: 4096 })
   const cold = config.REDIS_URL ? `Redis (${new URL(config.REDIS_URL).host})` : 'in-process store'
   app.log.info(
     `Chatbot Pro listening on ${address}: open ${address}/ for the chat page (LLM: ${config.LLM_PROVIDER}, sessions: ${cold})`
