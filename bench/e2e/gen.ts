@@ -333,7 +333,13 @@ process.on('message', (m: { t: string }) => {
       report(false)
       return
     }
-    for (const c of convs) if (!c.done) begin(c)
+    // With think time, spread the first messages over one think time (uniformly) so the
+    // conversations do not all send in lock-step; without it they all start at once.
+    for (const c of convs) {
+      if (c.done) continue
+      if (cfg.thinkMs > 0) setTimeout(() => begin(c), Math.random() * cfg.thinkMs)
+      else begin(c)
+    }
   } else if (m.t === 'stop') {
     report(true)
   } else if (m.t === 'exit') {

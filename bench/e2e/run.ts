@@ -108,14 +108,20 @@ if (Number.isFinite(hard) && hard < conns / gens + 1000) {
 }
 
 /** Spawns `node --import tsx <script>` through sh, which first raises the soft open-files limit. */
+/** Every child still running, killed if the orchestrator itself is interrupted. */
+const children = new Set<ChildProcess>()
+
 function spawnNode(script: string, env: NodeJS.ProcessEnv, ipc: boolean): ChildProcess {
   // E2E_TARGET_NODE_ARGS: extra node flags for the targets only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
   const extra = ipc ? [] : (process.env.E2E_TARGET_NODE_ARGS ?? '').split(' ').filter(Boolean)
-  return spawn('sh', ['-c', SH_PREFIX, process.execPath, ...extra, '--import', 'tsx', script], {
+  const child = spawn('sh', ['-c', SH_PREFIX, process.execPath, ...extra, '--import', 'tsx', script], {
     cwd: BENCH,
     env: { ...process.env, ...env },
     stdio: ipc ? ['ignore', 'inherit', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit']
   })
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return child
 }
 
 // --- /proc sampling -----------------------------------------------------------------------------
@@ -505,10 +511,12 @@ const idleRows: IdleRow[] = []
 const loads: Array<{ target: string; before: number[]; after: number[] }> = []
 let failure: string | null = null
 const onSignal = (): void => {
-  process.stdout.write('\ninterrupted\n')
-  process.exit(130)
+  process.stdout.write('\ninterrupted: stopping the target and generators\n')
+  for (const c of children) c.kill('SIGKILL')
+  process.exit(130) // the exit hook of @chatbot-pro/test-utils kills a private redis-server
 }
 process.once('SIGINT', onSignal)
+process.once('SIGTERM', onSignal)
 
 try {
   if (a.idle) {
