@@ -15,7 +15,10 @@ import { llmMs, READY, STATS } from './common.ts'
 import type { GenConfig } from './gen.ts'
 import { type IdleRow, idleTable, type LoadRow, loadTable, svgChart } from './report.ts'
 
+// `pnpm run e2e -- --flag` passes the `--` through: drop it.
+const argv = process.argv.slice(2).filter((x, i) => !(i === 0 && x === '--'))
 const { values: a } = parseArgs({
+  args: argv,
   options: {
     conns: { type: 'string', default: '10000' },
     turns: { type: 'string', default: '20' },
@@ -83,7 +86,7 @@ const queueConcurrency = a['queue-concurrency']
     ? Math.max(1, Math.floor(conns / 2))
     : Math.max(1024, conns)
 const BENCH = join(import.meta.dirname, '..')
-const command = `pnpm bench:e2e ${process.argv.slice(2).join(' ')}`.trim()
+const command = `pnpm bench:e2e ${argv.join(' ')}`.trim()
 
 // --- open files ---------------------------------------------------------------------------------
 
