@@ -21,6 +21,8 @@ export interface LoadRow {
   serverCpuPct: number
   genCpuPct: number
   capped: boolean
+  /** Which server build the target loaded (mtime of the dist files at start). */
+  build?: string
   /** The app's own figures from /metrics (app targets only). */
   server?: Record<string, number>
 }

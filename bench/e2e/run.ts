@@ -5,7 +5,7 @@
  * results/<date>-<machine>[-variant].{json,md,svg}. See e2e/README.md for every flag.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, hostname, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -159,6 +159,24 @@ interface Running {
   heapLast: number
   redis?: RedisServer
   stop(): Promise<void>
+}
+
+/**
+ * Which server build a target loads: the mtime of the server's and plugins' dist entry files at
+ * target start (the repository may be rebuilt by others between targets).
+ */
+function serverBuild(): string {
+  const files = [
+    '../apps/server/dist/app.js',
+    '../packages/dedup/dist/index.js',
+    '../packages/tiered-cache/dist/index.js'
+  ]
+  try {
+    const newest = Math.max(...files.map((f) => statSync(join(BENCH, f)).mtimeMs))
+    return `dist built ${new Date(newest).toISOString()}`
+  } catch {
+    return 'dist not found'
+  }
 }
 
 async function startTarget(t: Target, c: number, qc: number): Promise<Running> {
@@ -345,6 +363,7 @@ async function loadRun(t: Target, label: string, c: number, qc: number): Promise
       .map((x) => x.toFixed(2))
       .join(' ')}\n`
   )
+  const build = serverBuild()
   const target = await startTarget(t, c, qc)
   const pid = target.child.pid as number
   let rssPeakKB = 0
@@ -432,6 +451,7 @@ async function loadRun(t: Target, label: string, c: number, qc: number): Promise
       // Generator CPU over the generators' whole life (connect + turns), per their wall time, summed.
       genCpuPct: (genCpuMs / genWall) * 100,
       capped,
+      build,
       ...(server ? { server } : {})
     }
     process.stdout.write(
