@@ -1,14 +1,7 @@
+import { mulberry32 } from '../lib/prng.ts'
+
 /** Deterministic PRNG (mulberry32), so every contender sees the same request stream. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export const rng = mulberry32
 
 /** `count` ranks (0 = most popular) drawn from a Zipf(s) law over `keys` items. */
 export function zipf(keys: number, s: number, count: number, seed = 42): Int32Array {

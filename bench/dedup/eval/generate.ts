@@ -4,6 +4,7 @@
 // How the set is made and what it cannot tell you: bench/dedup/README.md.
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { mulberry32 } from '../../lib/prng.ts'
 import { type Domain, domainsEn, fillersEn, leadInsEn, openersEn, reuseFramesEn } from './material-en.ts'
 import { domainsZh, fillersZh, leadInsZh, openersZh, reuseFramesZh } from './material-zh.ts'
 
@@ -21,17 +22,6 @@ export interface EvalPair {
 
 export const SEED = 20261123
 export const PER_LANGUAGE = 1200
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface Lang {
   code: 'en' | 'zh'
