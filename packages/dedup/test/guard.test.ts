@@ -74,6 +74,18 @@ t.test('a reused phrase is held while it runs, then released', async (t) => {
   t.equal(g.verdict, null)
 })
 
+t.test('after a copied run breaks off, a gap token that starts another copy is held', async (t) => {
+  // Found by the property test below; pinned here so coverage does not depend on its seed.
+  const text = 'think the new nice ok phone has a I phone has a really new great'
+  const g = new EchoGuard(user)
+  let out = ''
+  for (const ch of text) out += g.push(ch)
+  out += g.end()
+  t.equal(out, feed(user, text, undefined, text.length).out, 'char by char = whole text')
+  t.equal(g.verdict?.kind ?? null, feed(user, text, undefined, text.length).verdict?.kind ?? null)
+  t.equal(isEcho(text, user), g.verdict?.kind === 'echo')
+})
+
 t.test('loops stop the release', async (t) => {
   const loop = 'I think that I think that I think that I think that I think that I think that ok'
   const r = feed('something else entirely here', loop, undefined, 2)
