@@ -212,12 +212,16 @@ export class UserGrams {
       this.table.data[s] = u
     }
     if (!withPrefixes) return
-    this.prefixes = []
+    // Tables are reused across loads (only the first g - 1 are read): typed-array allocation
+    // dominated the cost of building a guard per reply.
     for (let j = 1; j < g; j++) {
-      const t = new GramTable()
+      let t = this.prefixes[j - 1]
+      if (t === undefined) {
+        t = new GramTable()
+        this.prefixes.push(t)
+      }
       t.reset(grams)
       for (let u = 0; u < grams; u++) t.add(gramHash(this.hash, u, j), gramB)
-      this.prefixes.push(t)
     }
   }
 }

@@ -59,6 +59,19 @@ const cjkChar = /[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ud800-\udfff]/
  * Feeding a reply one character at a time or all at once releases the same text and gives the same
  * verdict. Never throws; never releases half of a surrogate pair.
  */
+// The constructor tokenises the user's messages into this list and copies the hashes out
+// (UserGrams.load) before returning, so one list serves every guard.
+const scratchTokens = new TokenList(64)
+
+// A server builds one guard per reply. Its typed-array buffers (gram tables, token lists, the
+// loop detector) are recycled through these pools when the guard ends, instead of ~20 typed
+// arrays allocated per reply; nothing reads them after end(). Bounded, so a burst of long
+// replies cannot pin memory.
+const MAX_POOLED = 32
+const userPool: UserGrams[] = []
+const tokenPool: TokenList[] = []
+const loopPool: LoopDetector[] = []
+
 export class EchoGuard {
   /** The first verdict, or null while the reply is clean. */
   verdict: GuardVerdict | null = null
@@ -68,7 +81,7 @@ export class EchoGuard {
   readonly #users: UserGrams[] = []
   readonly #covered: Uint8Array[] = []
   readonly #coveredCount: number[] = []
-  readonly #tokens = new TokenList(128)
+  readonly #tokens: TokenList
   readonly #loop: LoopDetector
   #text = ''
   #scanFrom = 0
@@ -85,22 +98,38 @@ export class EchoGuard {
   constructor(previous: Previous, options?: EchoGuardOptions) {
     this.#o = normalizeOptions(options)
     this.#onEnd = options?.onEnd
-    this.#loop = new LoopDetector(this.#o.loopN, this.#o.maxRepeats)
+    const tokens = tokenPool.pop()
+    if (tokens === undefined) {
+      this.#tokens = new TokenList(128)
+    } else {
+      tokens.count = 0
+      this.#tokens = tokens
+    }
+    const loop = loopPool.pop()
+    if (loop !== undefined && loop.n === this.#o.loopN && loop.maxRepeats === this.#o.maxRepeats) {
+      loop.reset()
+      this.#loop = loop
+    } else {
+      this.#loop = new LoopDetector(this.#o.loopN, this.#o.maxRepeats)
+    }
     const list: string[] =
       typeof previous === 'string'
         ? [previous]
         : Array.isArray(previous)
           ? previous.slice(-this.#o.maxPrevious).filter((p): p is string => typeof p === 'string')
           : []
-    const tmp = new TokenList(64)
+    const tmp = scratchTokens
     for (const p of list) {
       tmp.count = 0
       const from = Math.max(0, p.length - this.#o.maxChars)
       const c = p.charCodeAt(from)
       scan(p, c >= 0xdc00 && c <= 0xdfff ? from + 1 : from, p.length, true, tmp, this.#o.locale)
-      const u = new UserGrams()
+      const u = userPool.pop() ?? new UserGrams()
       u.load(tmp, this.#o.n, true)
-      if (u.g === 0) continue
+      if (u.g === 0) {
+        userPool.push(u)
+        continue
+      }
       this.#users.push(u)
       this.#covered.push(new Uint8Array(u.k))
       this.#coveredCount.push(0)
@@ -128,6 +157,10 @@ export class EchoGuard {
       received: this.#text.length,
       released: this.#releasedCount
     })
+    // Ended: push() and end() return '' from now on and never touch the buffers again.
+    if (tokenPool.length < MAX_POOLED) tokenPool.push(this.#tokens)
+    if (loopPool.length < MAX_POOLED) loopPool.push(this.#loop)
+    for (const u of this.#users) if (userPool.length < MAX_POOLED) userPool.push(u)
     return this.#out
   }
 

@@ -50,6 +50,13 @@ export class LoopDetector {
     this.#table.reset(64)
   }
 
+  /** Forgets every gram, keeping the buffers (a pooled detector starts a new reply). */
+  reset(): void {
+    this.#table.reset(64)
+    this.#entries = 0
+    this.firstAt = -1
+  }
+
   /**
    * Feeds the n-gram that starts at token `j` of `hashes`. Returns the token index to cut at (the
    * second occurrence) when this occurrence is one too many, else -1.
