@@ -2,7 +2,8 @@
 // deterministic discrete-event simulation through the real WorkQueue: requests arrive every 5 ms,
 // one worker serves each in 10 ms, for 60 s of simulated time. The figures do not depend on the
 // machine; they show the policies, not the speed.
-import { WorkQueue } from '@chatbot-pro/ring-queue'
+// The simulation is the one the package's tests assert on, so bench and tests cannot drift apart.
+import { simulateOverload } from '../../packages/ring-queue/test/fixtures/overload.ts'
 import { report } from '../lib/report.ts'
 
 const SERVICE_MS = 10
@@ -15,60 +16,6 @@ interface Policy {
   admission: boolean
 }
 
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve))
-
-async function simulate(policy: Policy, capacity: number) {
-  let now = 0
-  const completions: Array<{ at: number; done: () => void }> = []
-  const delays: number[] = []
-  const q = new WorkQueue<number, number>({
-    capacity,
-    concurrency: 1,
-    now: () => now,
-    codel: policy.codel ? { targetMs: 5, intervalMs: 100 } : false,
-    worker: (submittedAt) =>
-      new Promise<number>((resolve) => {
-        delays.push(now - submittedAt)
-        completions.push({ at: now + SERVICE_MS, done: () => resolve(submittedAt) })
-      })
-  })
-  let submitted = 0
-  let served = 0
-  let shed = 0
-  let nextArrival = 0
-  while (nextArrival < DURATION_MS || completions.length > 0) {
-    const c = completions[0]
-    if (c !== undefined && (c.at <= nextArrival || nextArrival >= DURATION_MS)) {
-      now = c.at
-      completions.shift()
-      c.done()
-    } else {
-      now = nextArrival
-      nextArrival += ARRIVAL_MS
-      submitted++
-      // The plugin's route admission: refuse up front while the queue reports overload.
-      if (policy.admission && q.overloaded) shed++
-      else
-        q.submit(now).then(
-          () => served++,
-          () => shed++
-        )
-    }
-    await flush()
-  }
-  delays.sort((a, b) => a - b)
-  const at = (p: number) => delays[Math.min(delays.length - 1, Math.ceil(p * delays.length) - 1)] ?? 0
-  return {
-    submitted,
-    served,
-    shed,
-    p50: at(0.5),
-    p99: at(0.99),
-    max: delays.at(-1) ?? 0,
-    goodput: (served * 1000) / now
-  }
-}
-
 const policies: Policy[] = [
   { name: 'reject when full', codel: false, admission: false },
   { name: 'CoDel (shed at dequeue)', codel: true, admission: false },
@@ -78,14 +25,30 @@ const rows: string[][] = []
 const raw: Record<string, unknown> = {}
 for (const capacity of [64, 1024]) {
   for (const policy of policies) {
-    const r = await simulate(policy, capacity)
-    raw[`${policy.name} / ${capacity}`] = r
+    const r = await simulateOverload({
+      codel: policy.codel,
+      admission: policy.admission,
+      capacity,
+      serviceMs: SERVICE_MS,
+      arrivalMs: ARRIVAL_MS,
+      durationMs: DURATION_MS
+    })
+    const max = r.delays.at(-1) ?? 0
+    raw[`${policy.name} / ${capacity}`] = {
+      submitted: r.submitted,
+      served: r.served,
+      shed: r.shed,
+      p50: r.p50,
+      p99: r.p99,
+      max,
+      goodput: r.goodput
+    }
     rows.push([
       policy.name,
       String(capacity),
       `${r.p50} ms`,
       `${r.p99} ms`,
-      `${r.max} ms`,
+      `${max} ms`,
       `${r.goodput.toFixed(1)}/s`,
       `${((100 * r.shed) / r.submitted).toFixed(1)}%`
     ])
