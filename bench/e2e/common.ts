@@ -79,3 +79,16 @@ export function messagePool(seed: number, size = 512): string[] {
   }
   return out
 }
+
+/**
+ * Runs `stop` on SIGTERM or SIGINT after printing which signal it was: the orchestrator flags a
+ * stop it did not ask for.
+ */
+export function onStopSignal(stop: () => void): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      process.stdout.write(`SIGNAL ${signal}\n`)
+      stop()
+    })
+  }
+}

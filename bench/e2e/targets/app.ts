@@ -5,7 +5,7 @@
  */
 import { buildApp } from '@chatbot-pro/server'
 import { loadConfig } from '@chatbot-pro/server/config'
-import { printStats, READY } from '../common.ts'
+import { onStopSignal, printStats, READY } from '../common.ts'
 
 const config = loadConfig({ ...process.env, HOST: '127.0.0.1', PORT: '0' })
 const app = await buildApp(config)
@@ -20,12 +20,4 @@ const stop = (): void => {
     () => process.exit(1)
   )
 }
-// Say which signal stopped us: the orchestrator flags a stop it did not ask for.
-process.once('SIGTERM', () => {
-  process.stdout.write('SIGNAL SIGTERM\n')
-  stop()
-})
-process.once('SIGINT', () => {
-  process.stdout.write('SIGNAL SIGINT\n')
-  stop()
-})
+onStopSignal(stop)

@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { SimulatedLlm } from '@chatbot-pro/server/llm/simulated'
 import { Redis } from 'ioredis'
-import { llmFromEnv, printStats, READY } from '../common.ts'
+import { llmFromEnv, onStopSignal, printStats, READY } from '../common.ts'
 
 const s = llmFromEnv()
 const llm = new SimulatedLlm({ latencyMs: s.latencyMs, tokensPerS: s.tokensPerS, replyTokens: s.replyTokens })
@@ -89,12 +89,4 @@ const stop = (): void => {
   })
   setTimeout(() => process.exit(0), 2000).unref()
 }
-// Say which signal stopped us: the orchestrator flags a stop it did not ask for.
-process.once('SIGTERM', () => {
-  process.stdout.write('SIGNAL SIGTERM\n')
-  stop()
-})
-process.once('SIGINT', () => {
-  process.stdout.write('SIGNAL SIGINT\n')
-  stop()
-})
+onStopSignal(stop)
