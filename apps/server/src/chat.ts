@@ -92,6 +92,12 @@ const BUSY = clientError(
   409
 )
 const CANCELLED = clientError('CANCELLED', 'The turn was cancelled', 499)
+/** Sent for anything new while the server drains (WebSocket and HTTP alike). */
+export const SHUTTING_DOWN = clientError(
+  'SHUTTING_DOWN',
+  'The server is shutting down: reconnect in a moment',
+  503
+)
 
 /**
  * The turn pipeline of DESIGN.md §3, shared by the WebSocket and HTTP transports: FSM event,
@@ -219,7 +225,7 @@ export class ChatService {
   async turn(uid: string, id: string, text: string, sink: TurnSink, signal?: AbortSignal): Promise<void> {
     const d = this.#d
     if (this.#closing) {
-      sink.error(id, clientError('SHUTTING_DOWN', 'The server is shutting down: reconnect in a moment', 503))
+      sink.error(id, SHUTTING_DOWN)
       return
     }
     const conv = await this.open(uid)
@@ -274,10 +280,7 @@ export class ChatService {
           )
         )
       } else if (e.code === 'RING_CLOSED') {
-        sink.error(
-          id,
-          clientError('SHUTTING_DOWN', 'The server is shutting down: reconnect in a moment', 503)
-        )
+        sink.error(id, SHUTTING_DOWN)
       } else {
         d.metrics?.turns.inc({ outcome: 'error' })
         d.log.error({ err, uid }, 'turn failed')

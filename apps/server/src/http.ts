@@ -2,9 +2,10 @@ import type { ConversationState } from '@chatbot-pro/fsm'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { TokenSigner } from './auth.ts'
-import type { ChatService, ClientError, TurnSink } from './chat.ts'
+import { type ChatService, type ClientError, SHUTTING_DOWN, type TurnSink } from './chat.ts'
 import type { Config } from './config.ts'
 import { ForbiddenError, SessionNotFoundError, UnauthorizedError } from './errors.ts'
+import { errorFrame, replyFrame } from './protocol.ts'
 
 const Uid = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' })
 const Params = Type.Object({ uid: Uid })
@@ -49,10 +50,7 @@ class SseSink implements TurnSink {
   }
 
   reply(id: string, text: string, state: ConversationState, echo: boolean): void {
-    this.#event(
-      'reply',
-      echo ? { v: 1, type: 'reply', id, text, state, echo } : { v: 1, type: 'reply', id, text, state }
-    )
+    this.#event('reply', replyFrame(id, text, state, echo))
   }
 
   error(id: string, err: ClientError): void {
@@ -60,9 +58,7 @@ class SseSink implements TurnSink {
       this.refused = err
       return
     }
-    const frame: Record<string, unknown> = { v: 1, type: 'error', id, code: err.code, message: err.message }
-    if (err.retryAfterMs !== undefined) frame.retryAfterMs = err.retryAfterMs
-    this.#event('error', frame)
+    this.#event('error', errorFrame(id, err))
   }
 
   end(): void {
@@ -105,7 +101,7 @@ export function httpRoutes(
       if (svc.closing)
         return reply
           .code(503)
-          .send({ statusCode: 503, code: 'SHUTTING_DOWN', message: 'The server is shutting down' })
+          .send({ statusCode: 503, code: SHUTTING_DOWN.code, message: SHUTTING_DOWN.message })
       const uid = signer.newUid()
       const conv = svc.create(uid)
       return reply.code(201).send({ uid, token: signer.sign(uid), state: conv.state })

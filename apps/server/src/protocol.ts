@@ -105,3 +105,19 @@ export function parseClientFrame(raw: string, maxChars: number): ClientFrame | F
 export function isProblem(x: ClientFrame | FrameProblem): x is FrameProblem {
   return 'code' in x
 }
+
+/** A `reply` frame; `echo` only when the echo guard acted. */
+export function replyFrame(id: string, text: string, state: string, echo: boolean): ServerFrame {
+  return echo ? { v: 1, type: 'reply', id, text, state, echo } : { v: 1, type: 'reply', id, text, state }
+}
+
+/** An `error` frame; `id` and `retryAfterMs` only when known. */
+export function errorFrame(
+  id: string | undefined,
+  err: { code: string; message: string; retryAfterMs?: number | undefined }
+): ServerFrame {
+  const frame: ServerFrame = { v: 1, type: 'error', code: err.code, message: err.message }
+  if (id !== undefined) frame.id = id
+  if (err.retryAfterMs !== undefined) frame.retryAfterMs = err.retryAfterMs
+  return frame
+}

@@ -3,9 +3,16 @@ import type { ConversationState } from '@chatbot-pro/fsm'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { WebSocket } from 'ws'
 import type { TokenSigner } from './auth.ts'
-import type { ChatService, ClientError, Subscriber, TurnSink } from './chat.ts'
+import { type ChatService, type ClientError, SHUTTING_DOWN, type Subscriber, type TurnSink } from './chat.ts'
 import type { Config } from './config.ts'
-import { type ClientFrame, isProblem, parseClientFrame, type ServerFrame } from './protocol.ts'
+import {
+  type ClientFrame,
+  errorFrame,
+  isProblem,
+  parseClientFrame,
+  replyFrame,
+  type ServerFrame
+} from './protocol.ts'
 
 /** WebSocket close codes the server uses. */
 export const CloseCode = Object.freeze({
@@ -156,11 +163,7 @@ export class Connection implements Subscriber, TurnSink {
       return
     }
     if (this.#svc.closing) {
-      this.#error(undefined, {
-        code: 'SHUTTING_DOWN',
-        message: 'The server is shutting down: reconnect in a moment',
-        statusCode: 503
-      })
+      this.#error(undefined, SHUTTING_DOWN)
       this.close(CloseCode.GOING_AWAY, 'shutting down')
       return
     }
@@ -209,10 +212,7 @@ export class Connection implements Subscriber, TurnSink {
   }
 
   #error(id: string | undefined, err: ClientError): void {
-    const frame: ServerFrame = { v: 1, type: 'error', code: err.code, message: err.message }
-    if (id !== undefined) frame.id = id
-    if (err.retryAfterMs !== undefined) frame.retryAfterMs = err.retryAfterMs
-    this.send(frame)
+    this.send(errorFrame(id, err))
   }
 
   onClose(): void {
@@ -227,9 +227,7 @@ export class Connection implements Subscriber, TurnSink {
   }
 
   reply(id: string, text: string, state: ConversationState, echo: boolean): void {
-    this.send(
-      echo ? { v: 1, type: 'reply', id, text, state, echo } : { v: 1, type: 'reply', id, text, state }
-    )
+    this.send(replyFrame(id, text, state, echo))
   }
 
   error(id: string, err: ClientError): void {
