@@ -18,7 +18,7 @@ import { OpenAiLlm } from './llm/openai.ts'
 import { SimulatedLlm } from './llm/simulated.ts'
 import type { LlmProvider } from './llm/types.ts'
 import { Metrics } from './metrics.ts'
-import { CloseCode, chatRoute, connections } from './ws.ts'
+import { CloseCode, type Connection, chatRoute } from './ws.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,6 +26,8 @@ declare module 'fastify' {
     chat: ChatService
     /** Prometheus metrics of the server. */
     metrics: Metrics
+    /** This app's open WebSocket connections. */
+    chatConnections: Set<Connection>
   }
 }
 
@@ -106,6 +108,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   })
   const queue = app.queues.turns as WorkQueue<TurnJob, void>
 
+  const connections = new Set<Connection>()
   const metrics = new Metrics({
     queueDepth: () => queue.depth,
     queueInFlight: () => queue.inFlight,
@@ -140,6 +143,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   })
   app.decorate('chat', svc)
   app.decorate('metrics', metrics)
+  app.decorate('chatConnections', connections)
 
   await app.register(websocket, {
     options: { maxPayload: config.WS_MAX_PAYLOAD_BYTES },
@@ -155,7 +159,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       app.websocketServer.close(() => done())
     }
   })
-  chatRoute(app, svc, signer, config)
+  chatRoute(app, svc, signer, config, connections)
   httpRoutes(app, svc, signer, config)
 
   await app.register(fastifyStatic, { root: join(import.meta.dirname, '..', 'public'), prefix: '/' })

@@ -23,9 +23,6 @@ export const CloseCode = Object.freeze({
   UNAUTHORIZED: 4401
 })
 
-/** Open connections, for metrics and shutdown. */
-export const connections = new Set<Connection>()
-
 /**
  * One WebSocket connection speaking protocol v1. Message handling is attached synchronously by
  * the route (so nothing sent during async work is lost) and processed in order.
@@ -37,6 +34,7 @@ export class Connection implements Subscriber, TurnSink {
   readonly #signer: TokenSigner
   readonly #config: Config
   readonly #log: FastifyBaseLogger
+  readonly #open: Set<Connection>
   #chain: Promise<void> = Promise.resolve()
   #closed = false
   #stream = true
@@ -47,14 +45,16 @@ export class Connection implements Subscriber, TurnSink {
     svc: ChatService,
     signer: TokenSigner,
     config: Config,
-    log: FastifyBaseLogger
+    log: FastifyBaseLogger,
+    open: Set<Connection>
   ) {
     this.socket = socket
     this.#svc = svc
     this.#signer = signer
     this.#config = config
     this.#log = log
-    connections.add(this)
+    this.#open = open
+    open.add(this)
   }
 
   /** Sends a frame, or closes a slow reader whose unsent data passed the bound. */
@@ -218,7 +218,7 @@ export class Connection implements Subscriber, TurnSink {
   onClose(): void {
     if (this.#closed) return
     this.#closed = true
-    connections.delete(this)
+    this.#open.delete(this)
     if (this.uid !== null) this.#svc.unsubscribe(this.uid, this)
   }
 
@@ -243,10 +243,19 @@ export class Connection implements Subscriber, TurnSink {
   }
 }
 
-/** Registers `GET /v1/chat` (needs @fastify/websocket registered). */
-export function chatRoute(app: FastifyInstance, svc: ChatService, signer: TokenSigner, config: Config): void {
+/**
+ * Registers `GET /v1/chat` (needs @fastify/websocket registered). Open connections are kept in
+ * `open`, the app's own set (metrics, shutdown): one per app, not per process.
+ */
+export function chatRoute(
+  app: FastifyInstance,
+  svc: ChatService,
+  signer: TokenSigner,
+  config: Config,
+  open: Set<Connection>
+): void {
   app.get('/v1/chat', { websocket: true }, (socket, request) => {
-    const conn = new Connection(socket, svc, signer, config, request.log)
+    const conn = new Connection(socket, svc, signer, config, request.log, open)
     // Attached synchronously, before any await: frames sent meanwhile are not lost.
     socket.on('message', (data, isBinary) => conn.onMessage(data, isBinary))
     socket.on('close', () => conn.onClose())
