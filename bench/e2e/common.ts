@@ -20,6 +20,8 @@ export interface LlmSettings {
   latencyMs: number
   tokensPerS: number
   replyTokens: number
+  /** Stream coalescing interval (`STREAM_FLUSH_MS`), ms; 0: a frame per LLM delta. */
+  streamFlushMs: number
 }
 
 /** Nominal simulated LLM time of one reply: first token latency, then the remaining tokens. */
@@ -32,7 +34,8 @@ export function llmFromEnv(env: NodeJS.ProcessEnv = process.env): LlmSettings {
   return {
     latencyMs: Number(env.LLM_LATENCY_MS ?? 50),
     tokensPerS: Number(env.LLM_TOKENS_PER_S ?? 200),
-    replyTokens: Number(env.LLM_REPLY_TOKENS ?? 20)
+    replyTokens: Number(env.LLM_REPLY_TOKENS ?? 20),
+    streamFlushMs: Number(env.STREAM_FLUSH_MS ?? 30)
   }
 }
 

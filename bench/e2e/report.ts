@@ -49,14 +49,19 @@ export function errorsText(e: Record<string, number>): string {
   return keys.length === 0 ? '0' : keys.map((k) => `${k} ${e[k]}`).join(', ')
 }
 
+/** Server CPU per turn, in microseconds: cores busy over the window divided by turns per second. */
+export function cpuPerTurnUs(r: LoadRow): number {
+  return r.turnsPerS > 0 ? (r.serverCpuPct / 100 / r.turnsPerS) * 1e6 : Number.NaN
+}
+
 export function loadTable(rows: LoadRow[]): string {
   const head =
-    '| target | conns up | turns | turns/s | p50 ms | p90 ms | p99 ms | p99.9 ms | LLM ms | added p99 ms | errors | server RSS peak MB | server heap peak MB | server CPU % | generator CPU % |'
-  const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|'
+    '| target | conns up | turns | turns/s | p50 ms | p90 ms | p99 ms | p99.9 ms | LLM ms | added p99 ms | errors | server RSS peak MB | server heap peak MB | server CPU % | server CPU us/turn | generator CPU % |'
+  const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|'
   const lines = [head, sep]
   for (const r of rows) {
     lines.push(
-      `| ${r.target}${r.capped ? ' (capped)' : ''} | ${f0(r.up)} | ${f0(r.turns)} | ${f0(r.turnsPerS)} | ${f1(r.p50)} | ${f1(r.p90)} | ${f1(r.p99)} | ${f1(r.p999)} | ${f0(r.llmMs)} | ${f1(r.addedP99)} | ${errorsText(r.errors)} | ${f0(r.rssPeakMB)} | ${f0(r.heapPeakMB)} | ${f0(r.serverCpuPct)} | ${f0(r.genCpuPct)} |`
+      `| ${r.target}${r.capped ? ' (capped)' : ''} | ${f0(r.up)} | ${f0(r.turns)} | ${f0(r.turnsPerS)} | ${f1(r.p50)} | ${f1(r.p90)} | ${f1(r.p99)} | ${f1(r.p999)} | ${f0(r.llmMs)} | ${f1(r.addedP99)} | ${errorsText(r.errors)} | ${f0(r.rssPeakMB)} | ${f0(r.heapPeakMB)} | ${f0(r.serverCpuPct)} | ${f0(cpuPerTurnUs(r))} | ${f0(r.genCpuPct)} |`
     )
   }
   return lines.join('\n')

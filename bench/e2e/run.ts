@@ -26,6 +26,8 @@ const { values: a } = parseArgs({
     'llm-latency': { type: 'string', default: '50' },
     'reply-tokens': { type: 'string', default: '20' },
     'tokens-per-s': { type: 'string', default: '200' },
+    'stream-flush-ms': { type: 'string', default: '30' },
+    'log-level': { type: 'string', default: 'info' },
     ramp: { type: 'string', default: '2000' },
     targets: { type: 'string' },
     generators: { type: 'string' },
@@ -61,7 +63,13 @@ const turns = num('turns')
 const llm = {
   latencyMs: num('llm-latency'),
   tokensPerS: num('tokens-per-s'),
-  replyTokens: num('reply-tokens')
+  replyTokens: num('reply-tokens'),
+  streamFlushMs: num('stream-flush-ms')
+}
+const logLevel = a['log-level'] as string
+if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+  process.stderr.write(`--log-level must be a pino level, got ${logLevel}\n`)
+  process.exit(2)
 }
 const LLM_MS = llmMs(llm)
 const capMs = num('duration-cap-s') * 1000
@@ -188,7 +196,10 @@ async function startTarget(t: Target, c: number, qc: number): Promise<Running> {
     LLM_LATENCY_MS: String(llm.latencyMs),
     LLM_TOKENS_PER_S: String(llm.tokensPerS),
     LLM_REPLY_TOKENS: String(llm.replyTokens),
-    LOG_LEVEL: 'warn',
+    STREAM_FLUSH_MS: String(llm.streamFlushMs),
+    // The app logs at the server's default level into a file, as a deployment would.
+    LOG_LEVEL: logLevel,
+    LOG_FILE: join(BENCH, 'results', 'tmp', `${t}.log`),
     NODE_ENV: 'production',
     CHATBOT_SECRET: 'e2e-load-test-secret-0123456789abcdef',
     QUEUE_CONCURRENCY: String(qc),
@@ -594,7 +605,9 @@ const variant = a.out
       a.overload ? 'overload' : '',
       !a.idle && (conns !== 10_000 || turns !== 20) ? `c${conns}x${turns}` : '',
       !a.idle && llm.latencyMs !== 50 ? `llm${llm.latencyMs}` : '',
-      !a.idle && llm.tokensPerS !== 200 ? `tps${llm.tokensPerS}` : ''
+      !a.idle && llm.tokensPerS !== 200 ? `tps${llm.tokensPerS}` : '',
+      !a.idle && llm.streamFlushMs !== 30 ? `flush${llm.streamFlushMs}` : '',
+      logLevel !== 'info' ? `log${logLevel}` : ''
     ]
       .filter(Boolean)
       .join('-')
@@ -623,7 +636,7 @@ if (a.idle) {
   md.push(idleTable(idleRows))
 } else {
   md.push(
-    `Workload: ${a.overload ? '' : `${conns} `}concurrent WebSocket conversations x ${turns} turns, think ${num('think-ms')} ms, simulated LLM ${llm.latencyMs} ms to first token + ${llm.replyTokens} tokens at ${llm.tokensPerS || 'one delta'}${llm.tokensPerS ? ' tokens/s' : ''} (LLM time ${LLM_MS} ms per reply), messages 30-200 chars (English and Chinese), ramp ${num('ramp')} conns/s, ${gens} generator processes, app QUEUE_CONCURRENCY ${queueConcurrency}.`,
+    `Workload: ${a.overload ? '' : `${conns} `}concurrent WebSocket conversations x ${turns} turns, think ${num('think-ms')} ms, simulated LLM ${llm.latencyMs} ms to first token + ${llm.replyTokens} tokens at ${llm.tokensPerS || 'one delta'}${llm.tokensPerS ? ' tokens/s' : ''} (LLM time ${LLM_MS} ms per reply), messages 30-200 chars (English and Chinese), ramp ${num('ramp')} conns/s, ${gens} generator processes, app QUEUE_CONCURRENCY ${queueConcurrency}, STREAM_FLUSH_MS ${llm.streamFlushMs}${llm.streamFlushMs === 0 ? ' (no coalescing)' : ''} (every target), app LOG_LEVEL ${logLevel} into a file.`,
     ''
   )
   md.push(loadTable(loadRows))

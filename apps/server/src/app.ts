@@ -11,6 +11,7 @@ import websocket from '@fastify/websocket'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { TokenSigner } from './auth.ts'
 import { ChatService, type TurnJob } from './chat.ts'
+import { FlushScheduler } from './coalesce.ts'
 import type { Config } from './config.ts'
 import { NotReadyError } from './errors.ts'
 import { httpRoutes } from './http.ts'
@@ -109,6 +110,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   const queue = app.queues.turns as WorkQueue<TurnJob, void>
 
   const connections = new Set<Connection>()
+  const flush = new FlushScheduler(config.STREAM_FLUSH_MS)
   const metrics = new Metrics({
     queueDepth: () => queue.depth,
     queueInFlight: () => queue.inFlight,
@@ -151,6 +153,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       // Shutdown: no new turns; every client gets a state frame and close code 1001, then the
       // WebSocket server itself closes (a custom preClose must do both).
       ;(svc as ChatService).close()
+      flush.close()
       for (const conn of connections) {
         const conv = conn.uid === null ? undefined : app.conversations.get(conn.uid)
         if (conv !== undefined) conn.state(conv.state, conv.state, 'shutdown')
@@ -159,8 +162,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       app.websocketServer.close(() => done())
     }
   })
-  chatRoute(app, svc, signer, config, connections)
-  httpRoutes(app, svc, signer, config)
+  chatRoute(app, { svc, signer, config, log: app.log, open: connections, flush })
+  httpRoutes(app, svc, signer, config, flush)
 
   await app.register(fastifyStatic, { root: join(import.meta.dirname, '..', 'public'), prefix: '/' })
 

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import type { Dedup } from '@chatbot-pro/dedup'
 import {
   type ConversationContext,
@@ -112,6 +113,8 @@ export class ChatService {
   // Rate windows outlive connections (reconnecting must not reset them) and are swept each minute.
   readonly #rates = new Map<string, RateWindow>()
   readonly #sweep: NodeJS.Timeout
+  /** AbortControllers of finished turns that were never aborted (see LlmProvider.signalReusable). */
+  readonly #controllers: AbortController[] = []
   #closing = false
   sampledBytes = 0
 
@@ -228,7 +231,8 @@ export class ChatService {
       sink.error(id, SHUTTING_DOWN)
       return
     }
-    const conv = await this.open(uid)
+    // A live conversation is found synchronously: no promise and microtask for the common case.
+    const conv = d.conversations.get(uid) ?? (await this.open(uid))
     if (conv === undefined) {
       sink.error(id, clientError('SESSION_ENDED', 'The conversation has ended: start a new session', 409))
       return
@@ -260,7 +264,16 @@ export class ChatService {
     }
     conv.send({ type: 'text', text })
     const messages = d.dedup.promptGuard(conv.context.messages() as ChatMessage[], text)
-    const job: TurnJob = { uid, id, text, messages, sink, abort: new AbortController(), conv, startedAt: now }
+    const job: TurnJob = {
+      uid,
+      id,
+      text,
+      messages,
+      sink,
+      abort: this.#controllers.pop() ?? new AbortController(),
+      conv,
+      startedAt: now
+    }
     live.turn = job
     const onAbort = (): void => job.abort.abort(signal?.reason)
     signal?.addEventListener('abort', onAbort, { once: true })
@@ -269,7 +282,7 @@ export class ChatService {
     } catch (err) {
       const e = err as { code?: string; retryAfterMs?: number; message?: string }
       if (e.code === 'QUEUE_OVERLOADED') {
-        d.metrics?.turns.inc({ outcome: 'overloaded' })
+        d.metrics?.turn('overloaded')
         sink.error(
           id,
           clientError(
@@ -282,7 +295,7 @@ export class ChatService {
       } else if (e.code === 'RING_CLOSED') {
         sink.error(id, SHUTTING_DOWN)
       } else {
-        d.metrics?.turns.inc({ outcome: 'error' })
+        d.metrics?.turn('error')
         d.log.error({ err, uid }, 'turn failed')
         sink.error(id, clientError('INTERNAL', 'The turn failed on the server: try again', 500))
       }
@@ -290,7 +303,19 @@ export class ChatService {
       signal?.removeEventListener('abort', onAbort)
       live.turn = null
       this.#gc(uid, live)
+      this.#recycle(job.abort)
     }
+  }
+
+  /** Keeps a controller that was never aborted and has nothing attached for the next turn. */
+  #recycle(ac: AbortController): void {
+    if (
+      this.#d.llm.signalReusable === true &&
+      !ac.signal.aborted &&
+      this.#controllers.length < 1024 &&
+      getEventListeners(ac.signal, 'abort').length === 0
+    )
+      this.#controllers.push(ac)
   }
 
   /** The WorkQueue worker: streams the LLM reply through the echo guard to the sink. */
@@ -298,7 +323,7 @@ export class ChatService {
     const d = this.#d
     const { sink, id, abort } = job
     if (abort.signal.aborted) {
-      d.metrics?.turns.inc({ outcome: 'cancelled' })
+      d.metrics?.turn('cancelled')
       return
     }
     const guard = d.dedup.guard(job.text)
@@ -323,12 +348,12 @@ export class ChatService {
     } catch (err) {
       guard.end()
       if (abort.signal.aborted) {
-        d.metrics?.turns.inc({ outcome: 'cancelled' })
+        d.metrics?.turn('cancelled')
         sink.error(id, CANCELLED)
         return
       }
       const e = err as { code?: string; message?: string; retryAfterMs?: number }
-      d.metrics?.turns.inc({ outcome: 'llm_error' })
+      d.metrics?.turn('llm_error')
       d.log.warn({ err, uid: job.uid }, 'LLM call failed')
       sink.error(
         id,
@@ -353,7 +378,7 @@ export class ChatService {
       this.#persist(job.uid, conv)
       /* c8 ignore start: needs maxDirty (100k) unflushed sessions; tiered-cache tests CACHE_BACKPRESSURE itself */
     } catch (err) {
-      d.metrics?.turns.inc({ outcome: 'storage' })
+      d.metrics?.turn('storage')
       sink.error(
         id,
         clientError('STORAGE_BACKPRESSURE', 'Session storage is falling behind: retry shortly', 503, 1000)
@@ -379,7 +404,7 @@ export class ChatService {
       ms: Math.round(ms),
       echo
     })
-    d.metrics?.turns.inc({ outcome: 'ok' })
+    d.metrics?.turn('ok')
     d.metrics?.turnSeconds.observe(ms / 1000)
     sink.reply(id, out, conv.state, echo)
   }

@@ -123,6 +123,13 @@ export const ConfigSchema = Type.Object({
     description: 'CoDel target queueing delay.'
   }),
   CODEL_INTERVAL_MS: Type.Number({ exclusiveMinimum: 0, default: 500, description: 'CoDel interval.' }),
+  STREAM_FLUSH_MS: Type.Integer({
+    minimum: 0,
+    maximum: 1000,
+    default: 30,
+    description:
+      'Stream coalescing: the deltas of a reply leave a connection at most once per this many ms (the first at once, the last with the reply); 0: one delta frame per LLM delta.'
+  }),
   DEDUP_MODE: Type.Union([Type.Literal('strip'), Type.Literal('flag'), Type.Literal('cut')], {
     default: 'cut',
     description:

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
 import type { TokenSigner } from './auth.ts'
 import { type ChatService, type ClientError, SHUTTING_DOWN, type TurnSink } from './chat.ts'
+import { CoalescingSink, type FlushScheduler } from './coalesce.ts'
 import type { Config } from './config.ts'
 import { ForbiddenError, SessionNotFoundError, UnauthorizedError } from './errors.ts'
 import { errorFrame, replyFrame } from './protocol.ts'
@@ -22,12 +23,13 @@ const ErrorBody = Type.Object({
 })
 
 /** SSE sink of one turn: headers go out with the first delta, so a refusal is still a plain HTTP error. */
-class SseSink implements TurnSink {
+class SseSink extends CoalescingSink implements TurnSink {
   refused: ClientError | null = null
   #started = false
   readonly #reply: FastifyReply
 
-  constructor(reply: FastifyReply) {
+  constructor(reply: FastifyReply, flush: FlushScheduler) {
+    super(flush)
     this.#reply = reply
   }
 
@@ -45,15 +47,17 @@ class SseSink implements TurnSink {
     this.#reply.raw.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`)
   }
 
-  delta(id: string, text: string): void {
+  protected writeDelta(id: string, text: string): void {
     this.#event('delta', { v: 1, type: 'delta', id, text })
   }
 
   reply(id: string, text: string, state: ConversationState, echo: boolean): void {
+    this.flushDeltas()
     this.#event('reply', replyFrame(id, text, state, echo))
   }
 
   error(id: string, err: ClientError): void {
+    this.flushDeltas()
     if (!this.#started) {
       this.refused = err
       return
@@ -71,7 +75,8 @@ export function httpRoutes(
   app: FastifyInstance,
   svc: ChatService,
   signer: TokenSigner,
-  config: Config
+  config: Config,
+  flush: FlushScheduler
 ): void {
   const authorize = async (request: FastifyRequest<{ Params: { uid: string } }>): Promise<void> => {
     const header = request.headers.authorization
@@ -147,7 +152,7 @@ export function httpRoutes(
     async (request, reply) => {
       const { uid } = request.params
       const id = request.body.id ?? `h${Date.now().toString(36)}`
-      const sink = new SseSink(reply)
+      const sink = new SseSink(reply, flush)
       const ac = new AbortController()
       const onClose = (): void => {
         if (!reply.raw.writableFinished) ac.abort(new Error('the client went away'))

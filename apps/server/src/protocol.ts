@@ -111,6 +111,19 @@ export function replyFrame(id: string, text: string, state: string, echo: boolea
   return echo ? { v: 1, type: 'reply', id, text, state, echo } : { v: 1, type: 'reply', id, text, state }
 }
 
+/**
+ * A `delta` frame, serialised: the two per-turn frames are built as strings (only the text needs
+ * escaping) instead of an object per frame and a generic JSON.stringify walk over it.
+ */
+export function deltaJson(id: string, text: string): string {
+  return `{"v":1,"type":"delta","id":${JSON.stringify(id)},"text":${JSON.stringify(text)}}`
+}
+
+/** A `reply` frame, serialised: the same JSON as `JSON.stringify(replyFrame(...))`. */
+export function replyJson(id: string, text: string, state: string, echo: boolean): string {
+  return `{"v":1,"type":"reply","id":${JSON.stringify(id)},"text":${JSON.stringify(text)},"state":${JSON.stringify(state)}${echo ? ',"echo":true' : ''}}`
+}
+
 /** An `error` frame; `id` and `retryAfterMs` only when known. */
 export function errorFrame(
   id: string | undefined,

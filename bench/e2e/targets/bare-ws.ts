@@ -2,16 +2,57 @@
  * Target 3, the transport limit: a bare `ws` server speaking just enough of protocol v1 to send
  * exactly the frames the app sends for the load test's conversations (session, the first
  * HELLO -> CHATTING state frame, the deltas and the final reply, same shapes and sizes), with the
- * same simulated LLM (SimulatedLlm, same timing), and nothing else: no FSM, queue, cache, echo
- * guard, log sampling or metrics. Prints `READY <port>`, then a stats line every second.
+ * same simulated LLM (SimulatedLlm, same timing), the same stream coalescing (the server's own
+ * CoalescingSink at STREAM_FLUSH_MS) and the same per-tick TCP cork, and nothing else: no FSM,
+ * queue, cache, echo guard, log sampling or metrics. Prints `READY <port>`, then a stats line
+ * every second.
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
+import type { Socket } from 'node:net'
+import { CoalescingSink, FlushScheduler } from '@chatbot-pro/server/coalesce'
 import { SimulatedLlm } from '@chatbot-pro/server/llm/simulated'
-import { WebSocketServer } from 'ws'
+import { type WebSocket, WebSocketServer } from 'ws'
 import { llmFromEnv, onStopSignal, printStats, READY } from '../common.ts'
 
 const s = llmFromEnv()
+const flush = new FlushScheduler(s.streamFlushMs)
+
+function uncork(tcp: Socket): void {
+  tcp.uncork()
+}
+
+/** Writes frames corked per tick (as the app does) and coalesces deltas (as the app does). */
+class Sink extends CoalescingSink {
+  readonly #socket: WebSocket
+  #corked = false
+
+  constructor(socket: WebSocket) {
+    super(flush)
+    this.#socket = socket
+  }
+
+  send(frame: object): void {
+    this.write(JSON.stringify(frame))
+  }
+
+  write(data: string): void {
+    const tcp = (this.#socket as unknown as { _socket?: Socket })._socket
+    if (!this.#corked && tcp !== undefined) {
+      this.#corked = true
+      tcp.cork()
+      process.nextTick(() => {
+        this.#corked = false
+        uncork(tcp)
+      })
+    }
+    this.#socket.send(data)
+  }
+
+  protected writeDelta(id: string, text: string): void {
+    this.send({ v: 1, type: 'delta', id, text })
+  }
+}
 const llm = new SimulatedLlm({ latencyMs: s.latencyMs, tokensPerS: s.tokensPerS, replyTokens: s.replyTokens })
 const key = randomBytes(32)
 const server = createServer((_req, res) => {
@@ -26,7 +67,8 @@ wss.on('connection', (socket) => {
   let busy = false
   const ac = new AbortController()
   socket.on('close', () => ac.abort())
-  const send = (frame: object): void => socket.send(JSON.stringify(frame))
+  const sink = new Sink(socket)
+  const send = (frame: object): void => sink.send(frame)
   socket.on('message', (data, isBinary) => {
     if (isBinary) return
     const f = JSON.parse(data.toString()) as { type: string; id?: string; text?: string }
@@ -53,8 +95,9 @@ wss.on('connection', (socket) => {
       try {
         for await (const delta of llm.stream([{ role: 'user', content: f.text as string }], ac.signal)) {
           out += delta
-          send({ v: 1, type: 'delta', id, text: delta })
+          sink.delta(id, delta)
         }
+        sink.flushDeltas()
         send({ v: 1, type: 'reply', id, text: out, state: 'CHATTING' })
       } catch {
         // closed mid-reply

@@ -38,6 +38,8 @@ function seedOf(text: string): number {
  */
 export class SimulatedLlm implements LlmProvider {
   readonly name = 'simulated'
+  // timers/promises' sleep removes its abort listener when it resolves.
+  readonly signalReusable = true
   readonly #opts: SimulatedLlmOptions
 
   constructor(opts: SimulatedLlmOptions) {

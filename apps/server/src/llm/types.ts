@@ -13,6 +13,12 @@ export interface LlmProvider {
    * iterator throws an error named `AbortError`). Errors carry a `code` from {@link LlmFailure}.
    */
   stream(messages: readonly ChatMessage[], signal: AbortSignal): AsyncIterable<string>
+  /**
+   * `true` when a stream that ended leaves nothing attached to its signal (no listener, no
+   * `AbortSignal.any` dependant), so the server may hand a signal that was never aborted to the
+   * next turn instead of creating an AbortController per turn.
+   */
+  readonly signalReusable?: boolean
 }
 
 /** Why an LLM call failed. */
