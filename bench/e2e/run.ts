@@ -354,7 +354,25 @@ async function scrapeMetrics(port: number): Promise<Record<string, number> | und
     const llmCount = val(/^chatbot_llm_duration_seconds_count(?:\{[^}]*\})? (\S+)$/gm)
     const turnSum = val(/^chatbot_turn_duration_seconds_sum(?:\{[^}]*\})? (\S+)$/gm)
     const turnCount = val(/^chatbot_turn_duration_seconds_count(?:\{[^}]*\})? (\S+)$/gm)
+    // p99 of the admitted turns' queueing delay, interpolated within its histogram bucket.
+    const buckets = [...text.matchAll(/^chatbot_queue_wait_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)].map(
+      (m) => [m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), Number(m[2])] as const
+    )
+    const waitCount = buckets.at(-1)?.[1] ?? 0
+    let queueWaitP99Ms = Number.NaN
+    let lo = 0
+    let below = 0
+    for (const [le, n] of buckets) {
+      if (waitCount > 0 && n >= 0.99 * waitCount) {
+        const hi = Number.isFinite(le) ? le : lo * 2
+        queueWaitP99Ms = (lo + ((0.99 * waitCount - below) / Math.max(1, n - below)) * (hi - lo)) * 1000
+        break
+      }
+      lo = le
+      below = n
+    }
     return {
+      queueWaitP99Ms,
       llmMeanMs: llmCount > 0 ? (llmSum / llmCount) * 1000 : Number.NaN,
       turnMeanMs: turnCount > 0 ? (turnSum / turnCount) * 1000 : Number.NaN,
       queueDropped: val(/^chatbot_queue_dropped_total(?:\{[^}]*\})? (\S+)$/gm),
@@ -598,6 +616,14 @@ for (const x of ['app', 'app-redis']) {
   if (r && base) ratios[`${x} / polling (turns/s)`] = r.turnsPerS / base.turnsPerS
   if (r && lim) ratios[`${x} added p99 - ws-limit added p99 (ms)`] = r.addedP99 - lim.addedP99
 }
+if (a.overload && loadRows.length === 2) {
+  const [cap, over] = loadRows as [LoadRow, LoadRow]
+  // Goodput: turns answered per second at the offered overload, against the throughput at 1x.
+  ratios['overload goodput / capacity (turns/s)'] = over.turnsPerS / cap.turnsPerS
+  ratios['overload admitted p99 / unloaded p99'] = over.p99 / cap.p99
+  const wait = over.server?.queueWaitP99Ms
+  if (wait !== undefined) ratios['overload admitted queueing delay p99 (ms)'] = wait
+}
 const variant = a.out
   ? ''
   : [
@@ -650,7 +676,7 @@ if (a.idle) {
     const sv = r.server
     md.push(
       '',
-      `${r.target}, from its own /metrics: mean LLM stream time ${sv.llmMeanMs?.toFixed(1)} ms (nominal ${LLM_MS} ms; the excess is event-loop/timer lag), mean server-side turn time ${sv.turnMeanMs?.toFixed(1)} ms, turns ok ${sv.turnsOk}, queue drops ${sv.queueDropped}.`
+      `${r.target}, from its own /metrics: mean LLM stream time ${sv.llmMeanMs?.toFixed(1)} ms (nominal ${LLM_MS} ms; the excess is event-loop/timer lag), mean server-side turn time ${sv.turnMeanMs?.toFixed(1)} ms, admitted turns' queueing delay p99 ${sv.queueWaitP99Ms?.toFixed(1)} ms, turns ok ${sv.turnsOk}, queue drops ${sv.queueDropped}.`
     )
   }
   md.push(

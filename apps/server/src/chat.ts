@@ -326,6 +326,7 @@ export class ChatService {
       d.metrics?.turn('cancelled')
       return
     }
+    d.metrics?.queueWaitSeconds.observe((performance.now() - job.startedAt) / 1000)
     const guard = d.dedup.guard(job.text)
     const cut = d.config.DEDUP_MODE === 'cut'
     let out = ''

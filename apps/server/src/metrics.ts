@@ -89,6 +89,7 @@ export class Metrics {
   readonly turnSeconds: TurnHistogram
   readonly llmFirstTokenSeconds: TurnHistogram
   readonly llmSeconds: TurnHistogram
+  readonly queueWaitSeconds: TurnHistogram
 
   constructor(sources: MetricSources) {
     const registers = [this.registry]
@@ -119,6 +120,12 @@ export class Metrics {
     )
     this.llmFirstTokenSeconds = histogram('chatbot_llm_first_token_seconds', 'LLM time to the first token.')
     this.llmSeconds = histogram('chatbot_llm_duration_seconds', 'LLM time for the whole reply.')
+    this.queueWaitSeconds = new TurnHistogram(
+      'chatbot_queue_wait_seconds',
+      'Queueing delay of admitted turns: from the user message to the start of its LLM call.',
+      [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10]
+    )
+    this.registry.registerMetric(this.queueWaitSeconds as unknown as Metric)
     const gauge = (name: string, help: string, read: () => number): void => {
       new Gauge({
         name,
