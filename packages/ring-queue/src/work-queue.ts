@@ -26,10 +26,11 @@ export type Worker<I, O> = (item: I) => Promise<O> | O
  * How a {@link WorkQueue} sheds load:
  * - `'rfc8289'`: {@link CoDel} as in RFC 8289, at dequeue time (drops spaced `interval / sqrt(n)`).
  * - `'request'`: the request-queue variant of CoDel used by RPC servers (Facebook's "Fail at
- *   scale", folly/wangle): while the queue has not been empty within the last `intervalMs`, a
- *   queued item may wait at most `targetMs` (else `intervalMs`); a submission is admitted only when
- *   the measured drain rate lets it start within that limit, and an item found waiting longer is
- *   shed at dequeue.
+ *   scale", folly/wangle): while the queue has not been empty within the last `intervalMs` (or has
+ *   shed work while overloaded within the last 16 intervals), a queued item may wait at most
+ *   `targetMs`, else `intervalMs`; a submission is admitted only when the measured drain rate lets
+ *   it start within that limit, and an item found waiting longer is shed at dequeue (oldest first,
+ *   never the last one).
  */
 export type CoDelMode = 'rfc8289' | 'request'
 
@@ -82,7 +83,8 @@ export interface WorkQueueStats {
   sojournP99Ms: number
   /**
    * `'rfc8289'`: `true` while CoDel is in its dropping state. `'request'`: `true` while the queue
-   * is overloaded (not empty at any time in the last `intervalMs`), so items may wait `targetMs`.
+   * is overloaded (not empty at any time in the last `intervalMs`, or shed work within the last 16
+   * intervals), so queued items may wait `targetMs` only.
    */
   dropping: boolean
 }
