@@ -17,9 +17,11 @@ export { RingQueue, type RingQueueOptions } from './ring-queue.ts'
 export { SharedRing, SharedRingConsumer, SharedRingProducer } from './shared-ring.ts'
 export {
   type CloseOptions,
+  type CoDelMode,
   WORK_QUEUE_DEFAULTS,
   type Worker,
   WorkQueue,
+  type WorkQueueCoDelOptions,
   type WorkQueueOptions,
   type WorkQueueStats
 } from './work-queue.ts'

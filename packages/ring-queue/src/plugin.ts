@@ -45,7 +45,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * Name of a queue in `fastify.queues` that admits this route: while that queue is overloaded
-     * (ring full, or CoDel dropping) the route answers 503 with `Retry-After` before its handler runs.
+     * (`WorkQueue.overloaded`: ring full, CoDel dropping, or `'request'` admission refusing) the
+     * route answers 503 with `Retry-After` before its handler runs.
      */
     queue?: string
   }

@@ -143,6 +143,23 @@ export class RingQueue<T> {
     return item
   }
 
+  /**
+   * Removes and returns the newest item, or `undefined` when the ring is empty (LIFO service, as
+   * the work queue's adaptive LIFO uses). A producer waiting for room takes the freed slot.
+   */
+  pop(): T | undefined {
+    const head = this.#head
+    const tail = this.#tail
+    if (head === tail) return undefined
+    const last = (tail - 1) | 0
+    const slot = last & this.#mask
+    const item = this.#buf[slot]
+    this.#buf[slot] = undefined
+    this.#tail = last
+    if (((tail - head) | 0) > this.#mask) this.#admitProducer(last)
+    return item
+  }
+
   #admitProducer(tail: number): void {
     const producer = this.#producers.shift()
     if (producer === undefined) return

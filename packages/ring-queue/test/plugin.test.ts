@@ -76,6 +76,48 @@ t.test('route admission: 503 + Retry-After + JSON body while the queue is overlo
   t.same((await second).json(), { reply: 'done' })
 })
 
+t.test("route admission with mode 'request': 503 once the queue holds what can start in time", async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  const clock = { t: 0 }
+  const release: Array<() => void> = []
+  await app.register(ringQueuePlugin, {
+    queues: {
+      llm: {
+        capacity: 64,
+        now: () => clock.t,
+        codel: { mode: 'request', targetMs: 5, intervalMs: 100 },
+        worker: () =>
+          new Promise<string>((resolve) => {
+            release.push(() => resolve('done'))
+          })
+      }
+    }
+  })
+  const q = app.queues.llm!
+  const warm = q.submit('warm-up')
+  clock.t = 10
+  release.shift()!()
+  await warm
+  app.post('/chat', { config: { queue: 'llm' } }, async () => ({ reply: await q.submit('turn') }))
+  // One running; then queued while (depth + 0.5) x 10 ms <= 100 ms: 10 of them.
+  const admitted = Array.from({ length: 11 }, () => app.inject({ method: 'POST', url: '/chat' }))
+  for (let i = 0; i < 5 && q.depth < 10; i++) await new Promise((r) => setImmediate(r))
+  t.equal(q.depth, 10)
+  t.ok(q.overloaded)
+  const shed = await app.inject({ method: 'POST', url: '/chat' })
+  t.equal(shed.statusCode, 503)
+  t.equal(q.retryAfterMs(), 110, '(10 queued + 1 running) x 10 ms')
+  t.equal(shed.headers['retry-after'], '1', '110 ms rounded up to seconds')
+  t.equal(shed.json().code, 'QUEUE_OVERLOADED')
+  for (let i = 0; i < 11; i++) {
+    clock.t += 10
+    release.shift()!()
+    for (let k = 0; k < 3 && release.length === 0 && i < 10; k++) await new Promise((r) => setImmediate(r))
+  }
+  for (const r of await Promise.all(admitted)) t.same(r.json(), { reply: 'done' })
+})
+
 t.test('other errors keep their own status; unknown queue names fail at route definition', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())

@@ -173,3 +173,43 @@ t.test('waiter lists grow past their initial size', async (t) => {
   await Promise.all(pushes)
   t.same(got, [-1, ...Array.from({ length: 40 }, (_, i) => i)])
 })
+
+t.test('pop takes the newest item; shift and pop match a deque model (property)', async () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(fc.integer(), fc.constant('shift'), fc.constant('pop')), { maxLength: 200 }),
+      (ops) => {
+        const q = new RingQueue<number>({ capacity: 8 })
+        const model: number[] = []
+        for (const op of ops) {
+          if (op === 'shift') {
+            if (q.shift() !== model.shift()) return false
+          } else if (op === 'pop') {
+            if (q.pop() !== model.pop()) return false
+          } else {
+            const ok = q.tryPush(op)
+            if (ok !== model.length < 8) return false
+            if (ok) model.push(op)
+          }
+          if (q.size !== model.length || q.peek() !== model[0]) return false
+        }
+        return true
+      }
+    )
+  )
+})
+
+t.test('pop from a full ring admits a waiting producer into the freed slot', async (t) => {
+  const q = new RingQueue<number>({ capacity: 2 })
+  q.tryPush(1)
+  q.tryPush(2)
+  const waiting = q.push(3)
+  t.equal(q.waitingProducers, 1)
+  t.equal(q.pop(), 2)
+  await waiting
+  t.equal(q.waitingProducers, 0)
+  t.equal(q.pop(), 3, 'the producer took the tail slot')
+  t.equal(q.pop(), 1)
+  t.equal(q.pop(), undefined)
+  t.ok(q.isEmpty)
+})
