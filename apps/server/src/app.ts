@@ -101,7 +101,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       turns: {
         capacity: config.QUEUE_CAPACITY,
         concurrency: config.QUEUE_CONCURRENCY,
-        codel: { targetMs: config.CODEL_TARGET_MS, intervalMs: config.CODEL_INTERVAL_MS },
+        codel: {
+          mode: config.CODEL_MODE,
+          targetMs: config.CODEL_TARGET_MS,
+          intervalMs: config.CODEL_INTERVAL_MS,
+          ...(config.QUEUE_ADAPTIVE_LIFO ? { adaptiveLifo: true } : {})
+        },
         worker: (job: TurnJob) => (svc as ChatService).runTurn(job)
       }
     },

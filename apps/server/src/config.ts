@@ -123,6 +123,16 @@ export const ConfigSchema = Type.Object({
     description: 'CoDel target queueing delay.'
   }),
   CODEL_INTERVAL_MS: Type.Number({ exclusiveMinimum: 0, default: 500, description: 'CoDel interval.' }),
+  CODEL_MODE: Type.Union([Type.Literal('request'), Type.Literal('rfc8289')], {
+    default: 'request',
+    description:
+      "Turn admission: `request` (request-queue CoDel: under sustained overload a turn is admitted only if it can start within CODEL_TARGET_MS, the rest shed with OVERLOADED + retryAfterMs) or `rfc8289` (RFC 8289 CoDel on the queue's sojourn time)."
+  }),
+  QUEUE_ADAPTIVE_LIFO: Type.Boolean({
+    default: false,
+    description:
+      'With CODEL_MODE=request: serve the newest waiting turn first while overloaded (adaptive LIFO).'
+  }),
   STREAM_FLUSH_MS: Type.Integer({
     minimum: 0,
     maximum: 1000,
