@@ -59,8 +59,18 @@ const contenders: Array<[string, (i: number) => void]> = [
       conv.send({ type: 'reply', text: replies[i % POOL]! })
     }
   ],
-  ['messages() alone', (i) => void (sink = convs[i % N]!.context.messages())],
-  ['0.1.0 prompt copy alone', (i) => void (sink = legacyMessages(convs[i % N]!.context))]
+  [
+    'messages() alone',
+    (i) => {
+      sink = convs[i % N]!.context.messages()
+    }
+  ],
+  [
+    '0.1.0 prompt copy alone',
+    (i) => {
+      sink = legacyMessages(convs[i % N]!.context)
+    }
+  ]
 ]
 
 const ROUNDS = 9
