@@ -167,6 +167,14 @@ function viewOf(turns: number): Uint8Array {
 
 const SLOT = 3 // uint32 words per turn: hash low, hash high, UTF-8 bytes
 
+// Conversations share their system prompt: one frozen turn object per prompt text, not per hasher.
+let systemTurn: Readonly<{ role: string; content: string }> = Object.freeze({ role: 'system', content: '' })
+
+function systemTurnOf(content: string): Turn {
+  if (systemTurn.content !== content) systemTurn = Object.freeze({ role: 'system', content })
+  return systemTurn
+}
+
 /**
  * Incremental context hash of a sliding window: `[pinned turn?, ...turns]`. Each turn is hashed
  * once, when appended; dropping the oldest is O(1); `hash` combines the stored 64-bit per-turn
@@ -259,7 +267,7 @@ export class ContextHasher {
   sync(window: TurnWindow): this {
     const system = window.system
     if (system !== this.#system) {
-      this.pin(system === null ? null : { role: 'system', content: system })
+      this.pin(system === null ? null : systemTurnOf(system))
       this.#system = system
     }
     const size = window.size
