@@ -20,6 +20,7 @@ const gc = (globalThis as { gc?: () => void }).gc
 if (!gc) throw new Error('run with node --expose-gc')
 
 const CONVERSATIONS = 1_000
+const ROUNDS = 13
 const POOL = 64
 const SYSTEM = 'You are the support desk of an online shop. Answer briefly and politely.'
 const limits: ContextLimits = {
@@ -79,7 +80,7 @@ function contenders(windowBytes: number): Contender[] {
   return [
     {
       name: 'server today: sampler.turn({ context: messages }) rehashes the window',
-      ops: 5_000,
+      ops: 3_000,
       run: (log, i) => {
         const c = step(i)
         const messages = c.ctx.messages()
@@ -96,7 +97,7 @@ function contenders(windowBytes: number): Contender[] {
     },
     {
       name: 'ContextHasher.sync(ctx) + sampler.turn({ context, digest: hasher })',
-      ops: 5_000,
+      ops: 3_000,
       run: (log, i) => {
         const c = step(i)
         const messages = c.ctx.messages()
@@ -115,7 +116,7 @@ function contenders(windowBytes: number): Contender[] {
     },
     {
       name: 'plain pino info { uid, id, ms, echo }',
-      ops: 5_000,
+      ops: 3_000,
       run: (log, i) => {
         const c = step(i)
         c.ctx.messages()
@@ -124,7 +125,7 @@ function contenders(windowBytes: number): Contender[] {
     },
     {
       name: 'context work only (no log): the base every row includes',
-      ops: 5_000,
+      ops: 3_000,
       run: (_log, i) => {
         step(i).ctx.messages()
       }
@@ -132,20 +133,20 @@ function contenders(windowBytes: number): Contender[] {
   ]
 }
 
-async function measure(windowBytes: number, dir: string): Promise<number[]> {
-  const list = contenders(windowBytes)
+/** Both sizes' contenders interleaved in the same rounds, so a noisy neighbour hits them all alike. */
+async function measure(sizes: number[], dir: string): Promise<Record<number, number[]>> {
+  const list = sizes.flatMap((size) => contenders(size).map((c) => ({ size, c })))
   const loggers = list.map((_, k) => {
-    const dest = pino.destination({ dest: join(dir, `${windowBytes}-${k}.log`), sync: false, mkdir: true })
+    const dest = pino.destination({ dest: join(dir, `${k}.log`), sync: false, mkdir: true })
     return { dest, log: pino({ level: 'info' }, dest) }
   })
   await Promise.all(loggers.map(({ dest }) => once(dest, 'ready')))
   const flush = (k: number) => new Promise<void>((resolve) => loggers[k]!.dest.flush(() => resolve()))
   const samples: number[][] = list.map(() => [])
-  const ROUNDS = 9
   let i = 0
   for (let round = 0; round < ROUNDS + 2; round++) {
     for (let k = 0; k < list.length; k++) {
-      const c = list[k]!
+      const { c } = list[k]!
       gc!()
       await sleep(10)
       const t0 = process.hrtime.bigint()
@@ -156,7 +157,12 @@ async function measure(windowBytes: number, dir: string): Promise<number[]> {
     }
   }
   for (const { dest } of loggers) dest.flushSync()
-  return samples.map((s) => median(s))
+  const out: Record<number, number[]> = {}
+  list.forEach(({ size }, k) => {
+    out[size] ??= []
+    out[size]!.push(median(samples[k]!))
+  })
+  return out
 }
 
 /** Heap + ArrayBuffer bytes per ContextHasher synced to a full default window (system + 10 turns). */
@@ -169,8 +175,10 @@ function hasherBytes(): { heap: number; arrayBuffers: number } {
   }
   const keep = new Array<ContextHasher>(N)
   gc!()
+  gc!()
   const m0 = process.memoryUsage()
   for (let n = 0; n < N; n++) keep[n] = new ContextHasher().sync(ctx)
+  gc!()
   gc!()
   const m1 = process.memoryUsage()
   const out = { heap: (m1.heapUsed - m0.heapUsed) / N, arrayBuffers: (m1.arrayBuffers - m0.arrayBuffers) / N }
@@ -184,8 +192,7 @@ async function main() {
     .map((x) => x.toFixed(2))
     .join(' / ')
   const sizes = [1024, 8192]
-  const results: Record<number, number[]> = {}
-  for (const size of sizes) results[size] = await measure(size, dir)
+  const results = await measure(sizes, dir)
   const mem = hasherBytes()
   rmSync(dir, { recursive: true, force: true })
   const loadAfter = loadavg()
@@ -225,8 +232,8 @@ async function main() {
     ],
     rows,
     notes: [
-      `Median of 9 interleaved rounds after 2 warm-up rounds, 5000 turns a round over ${CONVERSATIONS} sampled-out conversations; gc() and a 10 ms pause between contenders, pino's file flushed outside the timed loop.`,
-      "Every row includes the same context work (fsm ConversationContext: append the user's message and the reply, trim a round, messages()); 'net' subtracts the last row's median.",
+      `Median of ${ROUNDS} rounds after 2 warm-up rounds, all 8 contender x size pairs interleaved in each round, 3000 turns a round over ${CONVERSATIONS} sampled-out conversations; gc() and a 10 ms pause between contenders, pino's file flushed outside the timed loop.`,
+      "Every row includes the same context work (fsm ConversationContext: append the user's message and the reply, trim a round, messages(); a trivial length/4 token counter); 'net' subtracts the last row's median.",
       `ContextHasher following a full default window: ${Math.round(mem.heap)} B of heap + ${Math.round(mem.arrayBuffers)} B of ArrayBuffer per conversation (20,000 hashers).`,
       `Load average (1/5/15 min) before: ${load}; after: ${loadAfter}. 2 shared cores: timings are noisy, rerun in a quiet window.`,
       'Command: `cd bench && node --expose-gc --import tsx log-sampler/sampled-out.bench.ts`.'
