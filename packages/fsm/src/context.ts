@@ -62,6 +62,42 @@ export function approximateTokens(text: string): number {
 
 const EMPTY: readonly Turn[] = Object.freeze([])
 
+/**
+ * A kept turn. Its token count is a private field behind a getter, so the object itself is a
+ * plain `{ role, content }` prompt message to `JSON.stringify`, spread and `Object.keys`:
+ * `messages()` hands out the kept turns themselves instead of a copy per turn per call.
+ */
+class KeptTurn implements Turn {
+  readonly role: Role
+  readonly content: string
+  readonly #tokens: number
+  constructor(role: Role, content: string, tokens: number) {
+    this.role = role
+    this.content = content
+    this.#tokens = tokens
+  }
+  get tokens(): number {
+    return this.#tokens
+  }
+}
+
+// One-entry caches shared by every context: conversations of one machine share one system prompt,
+// so its message object and its token count are made once, not once per conversation (no memory
+// per idle conversation) nor once per turn (a real tokenizer costs microseconds per call).
+let systemMessage: Readonly<Message> = Object.freeze({ role: 'system', content: '' })
+let systemText: string | null = null
+let systemCounter: CountTokens | null = null
+let systemTokens = 0
+
+function systemTokensOf(text: string, count: CountTokens): number {
+  if (text !== systemText || count !== systemCounter) {
+    systemTokens = count(text)
+    systemText = text
+    systemCounter = count
+  }
+  return systemTokens
+}
+
 /** The turns and their counters, allocated on the first turn (an idle context holds none of it). */
 class Ring {
   turns: Turn[] = new Array<Turn>(4)
@@ -98,21 +134,32 @@ export class ConversationContext {
   get tokens(): number {
     return (
       (this.#ring === null ? 0 : this.#ring.tokens) +
-      (this.system === null ? 0 : this.#limits.countTokens(this.system))
+      (this.system === null ? 0 : systemTokensOf(this.system, this.#limits.countTokens))
     )
   }
 
   /** Appends a user turn (starting a new round) and trims. */
   addUser(content: string): void {
-    this.#push({ role: 'user', content, tokens: this.#limits.countTokens(content) })
+    this.#push(new KeptTurn('user', content, this.#limits.countTokens(content)))
   }
 
   /** Appends an assistant turn and trims. */
   addAssistant(content: string): void {
-    this.#push({ role: 'assistant', content, tokens: this.#limits.countTokens(content) })
+    this.#push(new KeptTurn('assistant', content, this.#limits.countTokens(content)))
   }
 
-  /** The kept turns, oldest first (a new array). */
+  /**
+   * The kept turn at `index` (0 = oldest), or `undefined` outside `[0, size)`. No allocation: a
+   * follower (an incremental hash of the window, say) reads the newest turns after each change.
+   * Every appended turn is a new object, so a turn's identity tells whether it is still kept.
+   */
+  at(index: number): Turn | undefined {
+    const r = this.#ring
+    if (r === null || !(index >= 0 && index < r.count)) return undefined
+    return r.turns[(r.head + index) % r.turns.length]
+  }
+
+  /** The kept turns, oldest first (a new array of the kept, immutable turn objects). */
   turns(): readonly Turn[] {
     const r = this.#ring
     if (r === null || r.count === 0) return EMPTY
@@ -121,10 +168,22 @@ export class ConversationContext {
     return out
   }
 
-  /** Prompt messages: the system prompt (if any), then the turns oldest first. */
+  /**
+   * Prompt messages: the system prompt (if any), then the turns oldest first. A new array on every
+   * call, but of shared objects (the kept turns themselves, and one system message per prompt
+   * text): treat them as read-only. Each serialises as exactly `{ role, content }`.
+   */
   messages(): Message[] {
-    const out: Message[] = this.system === null ? [] : [{ role: 'system', content: this.system }]
-    for (const t of this.turns()) out.push({ role: t.role, content: t.content })
+    const r = this.#ring
+    const n = r === null ? 0 : r.count
+    const s = this.system === null ? 0 : 1
+    const out = new Array<Message>(n + s)
+    if (s === 1) {
+      if (systemMessage.content !== this.system)
+        systemMessage = Object.freeze({ role: 'system', content: this.system as string })
+      out[0] = systemMessage as Message
+    }
+    for (let i = 0; i < n; i++) out[i + s] = r!.turns[(r!.head + i) % r!.turns.length] as KeptTurn
     return out
   }
 
@@ -193,7 +252,7 @@ export class ConversationContext {
       while (r.count > 0 && (r.turns[r.head] as Turn).role === 'assistant') this.#shift(r)
     }
     if (maxTokens !== Number.POSITIVE_INFINITY) {
-      const system = this.system === null ? 0 : this.#limits.countTokens(this.system)
+      const system = this.system === null ? 0 : systemTokensOf(this.system, this.#limits.countTokens)
       while (r.count > 1 && r.tokens + system > maxTokens) this.#shift(r)
     }
   }

@@ -31,3 +31,23 @@ export const FSM_OPTION_OUT_OF_RANGE = createError<[string]>(
   500,
   RangeError
 )
+
+/**
+ * `loadTokenCounter()` was given a name it does not know. The message lists the names it does.
+ */
+export const FSM_UNKNOWN_TOKENIZER = createError<[string]>(
+  'FSM_UNKNOWN_TOKENIZER',
+  'Unknown tokenizer %s: use "o200k_base" (GPT-4o, GPT-4.1, o-series, GPT-5) or "cl100k_base" (GPT-4, GPT-3.5)',
+  500,
+  RangeError
+)
+
+/**
+ * `loadTokenCounter()` could not load its tokenizer: the optional peer dependency `gpt-tokenizer`
+ * is not installed (or is a version without `countTokens`). `cause` holds the import error.
+ */
+export const FSM_TOKENIZER_MISSING = createError<[string, string]>(
+  'FSM_TOKENIZER_MISSING',
+  'The %s tokenizer needs the optional dependency gpt-tokenizer (>= 4): install it with `npm install gpt-tokenizer` (%s)',
+  500
+)

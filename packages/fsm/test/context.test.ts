@@ -136,3 +136,35 @@ t.test('toJSON / fromJSON round trip, with validation', async (t) => {
   t.throws(() => ConversationContext.fromJSON({ system: null, turns: [['user', 1]] }, limits()), /pairs/)
   t.throws(() => ConversationContext.fromJSON({ system: null, turns: ['x'] }, limits()), /pairs/)
 })
+
+t.test('at(): the kept turns by index without a copy; messages() shares the kept turns', async (t) => {
+  const c = new ConversationContext(limits(1), 'sys')
+  t.equal(c.at(0), undefined, 'empty')
+  c.addUser('u1')
+  c.addAssistant('a1')
+  const first = c.at(0)
+  t.equal(first?.content, 'u1')
+  t.equal(c.at(1)?.role, 'assistant')
+  t.equal(c.at(2), undefined)
+  t.equal(c.at(-1), undefined)
+  t.equal(c.at(Number.NaN), undefined)
+  const m = c.messages()
+  t.equal(m[1], first, 'the kept turn itself, not a copy')
+  t.equal(
+    JSON.stringify(m),
+    '[{"role":"system","content":"sys"},{"role":"user","content":"u1"},{"role":"assistant","content":"a1"}]'
+  )
+  t.same(Object.keys(m[1]!), ['role', 'content'], 'tokens is not an own property')
+  t.same({ ...m[1] }, { role: 'user', content: 'u1' })
+  t.equal(first?.tokens, 1)
+  t.equal(c.messages()[0], m[0], 'one system message object per prompt text')
+  t.ok(Object.isFrozen(m[0]), 'shared, so frozen')
+  c.addUser('u2')
+  t.equal(c.at(0)?.content, 'u2', 'trimmed: the ring moved on')
+  t.not(c.at(0), first)
+  c.system = 'other'
+  t.equal(c.messages()[0]?.content, 'other')
+  t.equal(c.tokens, 2 + 1, "the new prompt's count, not the cached one")
+  c.system = null
+  t.same(c.messages(), [{ role: 'user', content: 'u2' }])
+})

@@ -1,5 +1,12 @@
 export { LOG_SAMPLER_INVALID_OPTION, LOG_SAMPLER_INVALID_RATE, LOG_SAMPLER_OPTION_RANGE } from './errors.ts'
-export { type ContextDigest, ContextHasher, hashContext, hashKey, type Turn } from './hash.ts'
+export {
+  type ContextDigest,
+  ContextHasher,
+  hashContext,
+  hashKey,
+  type Turn,
+  type TurnWindow
+} from './hash.ts'
 export {
   type BurstOptions,
   DEFAULTS,

@@ -1,4 +1,4 @@
-import { ContextHasher, hashContext, hashKey, type Turn } from './hash.ts'
+import { type ContextDigest, ContextHasher, hashContext, hashKey, type Turn } from './hash.ts'
 import {
   type Level,
   type NormalizedOptions,
@@ -14,6 +14,14 @@ export interface TurnFields {
    * `ContextHasher` (hashed once per turn as it was appended: the fast way).
    */
   context?: string | readonly Turn[] | ContextHasher
+  /**
+   * The context's hash, bytes and turns, already computed (a `ContextHasher` kept in step with
+   * the conversation fits as it is, or a `hashContext()` result). A hashed entry then logs it
+   * without touching `context`: no per-turn hashing at all. A full entry still logs `context`
+   * and hashes what it logs (so its `ctxHash` always matches its `context`); without `context`
+   * it logs the digest.
+   */
+  digest?: ContextDigest
   /** The prompt sent to the model; logged (scrubbed) only in full entries. */
   prompt?: unknown
   /** The model's reply; logged (scrubbed) only in full entries. */
@@ -95,7 +103,8 @@ export class Sampler {
   /**
    * Logs one turn at `level` through `logger`. Full entry (sampled key, `always` level, or `err`
    * present): every field, `context`/`prompt`/`reply` scrubbed, plus `ctxHash`, `ctxBytes`, `turns`.
-   * Otherwise: every field except `context`/`prompt`/`reply`, plus `ctxHash`, `ctxBytes`, `turns`.
+   * Otherwise: every field except `context`/`prompt`/`reply`, plus `ctxHash`, `ctxBytes`, `turns`
+   * (from `digest` when given, else from hashing `context`). `digest` itself is never copied.
    * Nothing is done when the logger has `level` disabled.
    */
   log(level: Level, logger: TurnLogger, fields: TurnFields, msg?: string): void {
@@ -108,9 +117,15 @@ export class Sampler {
     }
     // A for-in copy: object rest with excluded keys goes through a slower generic runtime path in V8.
     const entry: Record<string, unknown> = {}
-    for (const k in fields) if (k !== 'context' && k !== 'prompt' && k !== 'reply') entry[k] = fields[k]
-    const { context, prompt, reply } = fields
-    if (context !== undefined) {
+    for (const k in fields) {
+      if (k !== 'context' && k !== 'prompt' && k !== 'reply' && k !== 'digest') entry[k] = fields[k]
+    }
+    const { context, prompt, reply, digest } = fields
+    if (digest !== undefined && (!full || context === undefined)) {
+      entry.ctxHash = digest.hash
+      entry.ctxBytes = digest.bytes
+      entry.turns = digest.turns
+    } else if (context !== undefined) {
       if (context instanceof ContextHasher) {
         entry.ctxHash = context.hash
         entry.ctxBytes = context.bytes

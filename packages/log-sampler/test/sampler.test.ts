@@ -126,6 +126,32 @@ t.test('a ContextHasher is used as is, and its turns are logged when full', asyn
   t.match(lines.pop(), { ctxHash: h.hash, context: ['one', 'two'] })
 })
 
+t.test('a precomputed digest: hashed entries log it without touching the context', async (t) => {
+  const s = createSampler({ rate: 0.5 })
+  const { logger, lines } = capture()
+  const context = [{ role: 'user', content: 'the prompt as sent' }]
+  const h = new ContextHasher([{ role: 'user', content: 'the window' }])
+  // A context that throws if anything reads it: a hashed entry must not.
+  const untouchable = new Proxy(context, {
+    get() {
+      throw new Error('read')
+    }
+  })
+  s.turn(logger, { uid: keys(s, false), context: untouchable, digest: h, reply: 'r', ms: 3 })
+  t.same(lines.pop(), { level: 30, uid: keys(s, false), ms: 3, ctxHash: h.hash, ctxBytes: h.bytes, turns: 1 })
+  const d = hashContext(['x', 'y'])
+  s.turn(logger, { uid: keys(s, false), digest: d })
+  t.match(lines.pop(), { ctxHash: d.hash, ctxBytes: 2, turns: 2 })
+  // Full: the context is logged and its own hash with it, so ctxHash always matches what is logged.
+  s.turn(logger, { uid: keys(s, true), context, digest: h, reply: 'r' })
+  const full = lines.pop()!
+  t.match(full, { ctxHash: hashContext(context).hash, context, reply: 'r' })
+  t.notOk('digest' in full, 'the digest itself is never copied into an entry')
+  s.turn(logger, { uid: keys(s, true), digest: h })
+  t.match(lines.pop(), { ctxHash: h.hash, turns: 1 })
+  t.same(s.stats(), { full: 2, hashed: 2, dropped: 0 })
+})
+
 t.test('warn/error/fatal and entries with err are never sampled away', async (t) => {
   const s = createSampler({ rate: 0, burst: { initial: 0, thereafter: 0 }, now: () => 0 })
   const { logger, lines } = capture()
