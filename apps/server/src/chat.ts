@@ -8,7 +8,7 @@ import {
   type SendResult
 } from '@chatbot-pro/fsm'
 import type { Conversations } from '@chatbot-pro/fsm/fastify'
-import type { Sampler } from '@chatbot-pro/log-sampler'
+import { ContextHasher, type Sampler } from '@chatbot-pro/log-sampler'
 import type { WorkQueue } from '@chatbot-pro/ring-queue'
 import type { TieredCache } from '@chatbot-pro/tiered-cache'
 import type { FastifyBaseLogger } from 'fastify'
@@ -60,6 +60,12 @@ class Live {
   readonly subscribers = new Set<Subscriber>()
   /** The turn in flight, if any: one at a time per conversation. */
   turn: TurnJob | null = null
+  /**
+   * The hash of the context window, kept in step with it turn by turn (only new turns are
+   * hashed), so a sampled-out turn log never rehashes the prompt. Created on the first turn and
+   * dropped when the conversation pauses (~0.7 KB): an idle connection does not carry one.
+   */
+  hasher: ContextHasher | null = null
 }
 
 /** A user's fixed one-minute rate window. */
@@ -263,6 +269,8 @@ export class ChatService {
       return
     }
     conv.send({ type: 'text', text })
+    live.hasher ??= new ContextHasher()
+    live.hasher.sync(conv.context)
     const messages = d.dedup.promptGuard(conv.context.messages() as ChatMessage[], text)
     const job: TurnJob = {
       uid,
@@ -396,11 +404,13 @@ export class ChatService {
       for (const m of job.messages) bytes += Buffer.byteLength(m.content)
       this.sampledBytes += bytes
     }
+    // Sampled out (99 in 100 by default): the window's digest, never the prompt, is logged.
     d.sampler.turn(d.log, {
       key: job.uid,
       uid: job.uid,
       id,
       context: job.messages,
+      digest: this.#live.get(job.uid)?.hasher ?? undefined,
       reply: out,
       ms: Math.round(ms),
       echo
@@ -451,6 +461,7 @@ export class ChatService {
     if (from === to) return
     const live = this.#live.get(uid)
     if (live === undefined) return
+    if (to === 'PAUSE' || to === 'END') live.hasher = null
     for (const sub of live.subscribers) sub.state(to, from, reason)
     if (to === 'END') for (const sub of [...live.subscribers]) sub.ended()
   }

@@ -111,6 +111,12 @@ export const ConfigSchema = Type.Object({
     default: 2000,
     description: 'Token budget of the context sent to the LLM.'
   }),
+  TOKENIZER: Type.Optional(
+    Type.Union([Type.Literal('o200k_base'), Type.Literal('cl100k_base')], {
+      description:
+        'Count MAX_CONTEXT_TOKENS with a real tokenizer (gpt-tokenizer, loaded at start: o200k_base for GPT-4o-class models, cl100k_base for GPT-4/3.5); unset: the cheap estimate. Counts message text only: leave headroom for per-message framing.'
+    })
+  ),
   QUEUE_CAPACITY: Type.Integer({
     minimum: 1,
     default: 16_384,
