@@ -1,4 +1,13 @@
 export {
+  findNginx,
+  killAllNginx,
+  type NginxConfigContext,
+  type NginxServer,
+  nginxConfig,
+  type StartNginxOptions,
+  startNginx
+} from './nginx.ts'
+export {
   findRedisServer,
   freePort,
   killAllRedis,
