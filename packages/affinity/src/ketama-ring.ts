@@ -48,8 +48,8 @@ export class KetamaRing implements Ring {
       }
     })
     const order = Array.from({ length: hashes.length }, (_, i) => i)
-    // Stable on ties (the server listed first wins), as hashring's Array#sort.
-    order.sort((a, b) => (hashes[a] as number) - (hashes[b] as number) || a - b)
+    // Array#sort is stable (ES2019): on ties the server listed first wins, as in hashring.
+    order.sort((a, b) => (hashes[a] as number) - (hashes[b] as number))
     this.#points = Uint32Array.from(order, (i) => hashes[i] as number)
     this.#owners = Uint32Array.from(order, (i) => from[i] as number)
   }

@@ -73,9 +73,9 @@ export class NginxRing implements Ring {
       at += s.weight * NGINX_POINTS_PER_WEIGHT
     })
     // nginx sorts with libc qsort (glibc: a stable merge sort) and keeps the first of equal
-    // hashes, i.e. the point of the server listed first; the index tie-break reproduces that.
+    // hashes, i.e. the point of the server listed first; Array#sort is stable too (ES2019).
     const order = Array.from({ length: total }, (_, i) => i)
-    order.sort((a, b) => (hashes[a] as number) - (hashes[b] as number) || a - b)
+    order.sort((a, b) => (hashes[a] as number) - (hashes[b] as number))
     const points: number[] = []
     const owners: number[] = []
     for (const i of order) {

@@ -60,11 +60,27 @@ t.test('owner() is the first point >= crc32(key), wrapping around', async (t) =>
 })
 
 t.test('equal points keep the server listed first', async (t) => {
-  // The same server name under two entries is refused, so build the collision from the ring of
-  // one server: a second ring listing x first must give every key to x where points coincide.
-  const one = new NginxRing([{ server: 'x:1' }])
-  t.equal(one.owner('anything'), 'x:1')
-  t.throws(() => new NginxRing([{ server: 'x:1' }, { server: 'x:1' }]), { code: 'AFFINITY_DUPLICATE_SERVER' })
+  // Found by search: these two servers share one point (nginx keeps one of them).
+  const x = '10.0.0.122:8080'
+  const y = '10.0.0.218:8080'
+  const shared = 3343200412
+  t.ok(nginxPoints(x, 1).includes(shared) && nginxPoints(y, 1).includes(shared), 'the premise holds')
+  const xy = new NginxRing([{ server: x }, { server: y }])
+  const yx = new NginxRing([{ server: y }, { server: x }])
+  t.equal(xy.size, 319, 'one point fewer')
+  const all = [...nginxPoints(x, 1), ...nginxPoints(y, 1)].sort((p, q) => p - q)
+  const prev = all[all.indexOf(shared) - 1] as number
+  let key = ''
+  for (let i = 0; ; i++) {
+    const h = zcrc32(`t${i}`)
+    if (h > prev && h <= shared) {
+      key = `t${i}`
+      break
+    }
+  }
+  t.equal(xy.owner(key), x, 'listed first wins')
+  t.equal(yx.owner(key), y, 'listed first wins, the other way round')
+  t.throws(() => new NginxRing([{ server: x }, { server: x }]), { code: 'AFFINITY_DUPLICATE_SERVER' })
 })
 
 t.test('down servers keep their points and pass keys on clockwise', async (t) => {
