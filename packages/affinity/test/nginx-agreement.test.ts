@@ -1,21 +1,25 @@
 import { randomBytes } from 'node:crypto'
 import { Agent, createServer, request, type Server } from 'node:http'
-import { startNginx } from '@chatbot-pro/test-utils'
+import { crc32 } from 'node:zlib'
+import { freePort, startNginx } from '@chatbot-pro/test-utils'
 import t from 'tap'
-import { NginxRing, type ServerSpec } from '../src/index.ts'
+import { NginxRing, nginxPoints, type ServerSpec } from '../src/index.ts'
 
 // Proves NginxRing against a real nginx (Debian's, started on loopback by the test helper):
 // N backends answer with their own address, nginx routes by `hash $arg_key consistent`, and
 // every key's backend must be ring.owner(key as nginx sees it).
 
-async function backend(): Promise<{ server: Server; address: string }> {
+async function backend(host = '127.0.0.1', port = 0): Promise<{ server: Server; address: string }> {
   const server = createServer((_req, res) => {
     res.setHeader('content-type', 'text/plain')
     res.end(address)
   })
   server.keepAliveTimeout = 30_000
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = `127.0.0.1:${(server.address() as { port: number }).port}`
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, resolve)
+  })
+  const address = `${host}:${(server.address() as { port: number }).port}`
   return { server, address }
 }
 
@@ -27,6 +31,7 @@ function upstream(name: string, specs: readonly ServerSpec[]): string {
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 32 })
+t.teardown(() => agent.destroy())
 
 function get(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -82,7 +87,6 @@ function makeKeys(n: number): string[] {
 t.test('NginxRing.owner(key) is the backend a real nginx picks, for every key', async (t) => {
   const backends = await Promise.all(Array.from({ length: 5 }, backend))
   t.teardown(() => {
-    agent.destroy()
     for (const b of backends) b.server.close()
     for (const b of backends) b.server.closeAllConnections()
   })
@@ -142,4 +146,98 @@ ${upstream('down', withDown)}
     )
   )
   t.same([...empty].sort(), [a, b, c].sort(), 'empty key: round robin over all servers')
+})
+
+/** Two loopback servers `127.0.0.A:P` and `127.0.0.B:P` (same free port) that share a ring point. */
+async function collidingPair(): Promise<{ x: string; y: string; shared: number }> {
+  for (;;) {
+    const port = await freePort()
+    const seen = new Map<number, string>()
+    for (let a = 2; a < 255; a++) {
+      const server = `127.0.0.${a}:${port}`
+      for (const p of nginxPoints(server, 1)) {
+        const other = seen.get(p)
+        if (other !== undefined && other !== server) return { x: other, y: server, shared: p }
+        seen.set(p, server)
+      }
+    }
+  }
+}
+
+t.test('equal points: nginx keeps the server listed first, as NginxRing does', async (t) => {
+  let pair: { x: string; y: string; shared: number } | undefined
+  let servers: Server[] = []
+  // The port was free on 127.0.0.1; retry with another pair if it is taken on .A or .B.
+  for (let attempt = 0; attempt < 20 && !pair; attempt++) {
+    const found = await collidingPair()
+    const [hx, px] = found.x.split(':') as [string, string]
+    const [hy] = found.y.split(':') as [string]
+    try {
+      const bx = await backend(hx, Number(px))
+      try {
+        const by = await backend(hy, Number(px))
+        servers = [bx.server, by.server]
+        pair = found
+      } catch {
+        bx.server.close()
+      }
+    } catch {}
+  }
+  if (!pair) throw new Error('no colliding pair could be bound')
+  const { x, y, shared } = pair
+  t.teardown(() => {
+    for (const s of servers) {
+      s.close()
+      s.closeAllConnections()
+    }
+  })
+  const xy: ServerSpec[] = [{ server: x }, { server: y }]
+  const yx: ServerSpec[] = [{ server: y }, { server: x }]
+  const nginx = await startNginx({
+    config: ({ port }) => `${upstream('xy', xy)}
+${upstream('yx', yx)}
+  server {
+    listen 127.0.0.1:${port};
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    location /xy { proxy_pass http://xy; }
+    location /yx { proxy_pass http://yx; }
+  }`
+  })
+  t.teardown(() => nginx.close())
+  // Keys whose CRC-32 falls in the arc that ends at the shared point.
+  const all = [...nginxPoints(x, 1), ...nginxPoints(y, 1)].sort((p, q) => p - q)
+  const prev = all[all.indexOf(shared) - 1] as number
+  const keys: string[] = []
+  for (let i = 0; keys.length < 20; i++) {
+    const h = crc32(`tie${i}`)
+    if (h > prev && h <= shared) keys.push(`tie${i}`)
+  }
+  const ringXY = new NginxRing(xy)
+  const ringYX = new NginxRing(yx)
+  t.same(
+    await route(`${nginx.url}/xy`, keys),
+    keys.map(() => x),
+    `${x} listed first owns the shared point`
+  )
+  t.same(
+    await route(`${nginx.url}/yx`, keys),
+    keys.map(() => y),
+    `${y} listed first owns the shared point`
+  )
+  t.same(
+    keys.map((k) => ringXY.owner(k)),
+    keys.map(() => x)
+  )
+  t.same(
+    keys.map((k) => ringYX.owner(k)),
+    keys.map(() => y)
+  )
+  const more = makeKeys(1000)
+  const got = await route(`${nginx.url}/xy`, more)
+  t.same(
+    more.filter((k, i) => got[i] !== ringXY.owner(k)),
+    [],
+    'and every other key agrees too'
+  )
 })
