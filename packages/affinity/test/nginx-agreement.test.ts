@@ -49,13 +49,18 @@ function get(url: string): Promise<string> {
 }
 
 /** Asks nginx for every key, 32 at a time; returns the backend that answered each. */
-async function route(base: string, keys: readonly string[]): Promise<string[]> {
+function route(base: string, keys: readonly string[]): Promise<string[]> {
+  return routeParam(base, 'key', keys)
+}
+
+/** Like `route`, with the key in the query argument `param`. */
+async function routeParam(base: string, param: string, keys: readonly string[]): Promise<string[]> {
   const out = new Array<string>(keys.length)
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < keys.length) {
       const i = next++
-      out[i] = await get(`${base}?key=${keys[i]}`)
+      out[i] = await get(`${base}?${param}=${keys[i]}`)
     }
   }
   await Promise.all(Array.from({ length: 32 }, worker))
@@ -109,6 +114,17 @@ t.test('NginxRing.owner(key) is the backend a real nginx picks, for every key', 
     config: ({ port }) => `${upstream('equal', equal)}
 ${upstream('weighted', weighted)}
 ${upstream('down', withDown)}
+  map $arg_uid $affinity_key {
+    ""      $request_id;
+    default $arg_uid;
+  }
+  upstream chat {
+    hash $affinity_key consistent;
+    server ${a};
+    server ${b} weight=2;
+    server ${c};
+    keepalive 32;
+  }
   server {
     listen 127.0.0.1:${port};
     proxy_http_version 1.1;
@@ -116,9 +132,28 @@ ${upstream('down', withDown)}
     location /equal { proxy_pass http://equal; }
     location /weighted { proxy_pass http://weighted; }
     location /down { proxy_pass http://down; }
+    location /v1/chat { proxy_pass http://chat; }
   }`
   })
   t.teardown(() => nginx.close())
+
+  // The README's config: uid in the URL routes to its owner; no uid spreads by $request_id.
+  const chat = new NginxRing([{ server: a }, { server: b, weight: 2 }, { server: c }])
+  const uids = makeKeys(1000)
+  const routed = await routeParam(`${nginx.url}/v1/chat`, 'uid', uids)
+  t.same(
+    uids.filter((u, i) => routed[i] !== chat.owner(u)),
+    [],
+    '/v1/chat?uid=... reaches ownerOf(uid)'
+  )
+  const fresh = new Set(
+    await routeParam(
+      `${nginx.url}/v1/chat`,
+      'x',
+      Array.from({ length: 60 }, (_, i) => `${i}`)
+    )
+  )
+  t.same([...fresh].sort(), [a, b, c].sort(), 'new sessions (no uid) reach every node')
 
   const cases: Array<[string, ServerSpec[]]> = [
     ['equal', equal],
