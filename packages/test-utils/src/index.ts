@@ -17,3 +17,9 @@ export {
   startRedis,
   type Teardownable
 } from './redis.ts'
+export {
+  findRedisCli,
+  type RedisCluster,
+  type StartRedisClusterOptions,
+  startRedisCluster
+} from './redis-cluster.ts'
