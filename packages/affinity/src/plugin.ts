@@ -54,8 +54,9 @@ const plugin: FastifyPluginAsync<AffinityPluginOptions> = async (fastify, opts) 
     try {
       await affinity.stop()
     } finally {
-      // Only the client this plugin created; one passed in belongs to the caller.
-      if (own) await own.quit().catch(() => own?.disconnect())
+      // Only the client this plugin created; one passed in belongs to the caller. The leave has
+      // been written by now, and quit() could wait on a Redis that is down.
+      own?.disconnect()
     }
   })
 }
