@@ -90,6 +90,16 @@ export class Affinity extends EventEmitter {
     this.membership.off('error', this.#onError)
   }
 
+  /**
+   * The ring of the current members without `server` (default: this node): where each of this
+   * node's users goes once it has left. For the pre-stop handover: redirect every owned user to
+   * `affinity.ringWithout().owner(uid)` before `stop()`. Throws `AFFINITY_EMPTY_RING` on `owner()`
+   * when `server` was the only member.
+   */
+  ringWithout(server: string = this.self.server): Ring {
+    return this.#build(this.membership.members.filter((m) => m.server !== server))
+  }
+
   /** The `server` that owns `uid` (the uid as the balancer hashes it). Throws `AFFINITY_EMPTY_RING` with no members. */
   ownerOf(uid: string): string {
     return this.#ring.owner(uid)

@@ -137,3 +137,20 @@ t.test('options are checked', async (t) => {
   t.equal(o.maxMintAttempts, 1000)
   t.equal(o.ring, 'nginx')
 })
+
+t.test('ringWithout: where the users of this node go once it has left', async (t) => {
+  const aff = new Affinity({ self: 'b:1', members })
+  const after = aff.ringWithout()
+  const without = new NginxRing(members.filter((m) => m.server !== 'b:1'))
+  for (let i = 0; i < 2000; i++) {
+    const uid = `h${i}`
+    t.equal(after.owner(uid), without.owner(uid)) || t.end()
+    if (!aff.owns(uid)) t.equal(after.owner(uid), aff.ownerOf(uid), 'users of other nodes stay') || t.end()
+  }
+  t.same(
+    aff.ringWithout('a:1').servers.map((s) => s.server),
+    ['b:1', 'c:1']
+  )
+  const alone = new Affinity({ self: 'a:1', members: [{ server: 'a:1' }], ring: 'ketama' })
+  t.throws(() => alone.ringWithout().owner('x'), { code: 'AFFINITY_EMPTY_RING' })
+})
