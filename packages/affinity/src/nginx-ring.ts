@@ -107,10 +107,10 @@ export class NginxRing implements Ring {
       return
     }
     const resolved = new Uint32Array(n)
-    // Walk backwards twice around, so each point learns the nearest up point clockwise of it.
+    // Walk backwards, so each point learns the nearest up point clockwise of it; past the last
+    // point that is the first up point of the ring (`next`).
     let owner = this.#owners[next] as number
-    for (let k = 2 * n - 1; k >= 0; k--) {
-      const i = k % n
+    for (let i = n - 1; i >= 0; i--) {
       if (up(i)) owner = this.#owners[i] as number
       resolved[i] = owner
     }
