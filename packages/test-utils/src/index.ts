@@ -1,4 +1,13 @@
 export {
+  findNginx,
+  killAllNginx,
+  type NginxConfigContext,
+  type NginxServer,
+  nginxConfig,
+  type StartNginxOptions,
+  startNginx
+} from './nginx.ts'
+export {
   findRedisServer,
   freePort,
   killAllRedis,
@@ -8,3 +17,9 @@ export {
   startRedis,
   type Teardownable
 } from './redis.ts'
+export {
+  findRedisCli,
+  type RedisCluster,
+  type StartRedisClusterOptions,
+  startRedisCluster
+} from './redis-cluster.ts'
