@@ -283,8 +283,9 @@ export class ChatService {
       startedAt: now
     }
     live.turn = job
-    const onAbort = (): void => job.abort.abort(signal?.reason)
-    signal?.addEventListener('abort', onAbort, { once: true })
+    // Only the HTTP transport passes a signal (the client going away): no closure otherwise.
+    const onAbort = signal === undefined ? undefined : (): void => job.abort.abort(signal.reason)
+    if (onAbort !== undefined) signal?.addEventListener('abort', onAbort, { once: true })
     try {
       await d.queue.submit(job)
     } catch (err) {
@@ -308,7 +309,7 @@ export class ChatService {
         sink.error(id, clientError('INTERNAL', 'The turn failed on the server: try again', 500))
       }
     } finally {
-      signal?.removeEventListener('abort', onAbort)
+      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
       live.turn = null
       this.#gc(uid, live)
       this.#recycle(job.abort)
