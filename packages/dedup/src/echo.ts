@@ -1,3 +1,4 @@
+import { formulaOnly } from './formula.ts'
 import { gramB, gramHash, UserGrams } from './grams.ts'
 import { type DedupOptions, type NormalizedOptions, normalizeOptions } from './options.ts'
 import { tidyJoin } from './tidy.ts'
@@ -17,12 +18,18 @@ export interface Span {
 /** Result of {@link echoScore}. */
 export interface EchoScore {
   /**
-   * Share of the user's tokens (0..1) covered by user n-grams that reappear in the reply: 1 when
-   * the whole message is repeated, robust to a few edited words. The maximum over the messages.
+   * Share of the user's tokens (0..1) reproduced by the reply in one near-contiguous copy (see
+   * {@link Chain}: the user's n-grams, in order, skipping at most 2 tokens on either side per edit):
+   * 1 when the whole message is repeated, robust to a few edited words; a name or a phrase shared
+   * with the user gives a small share. The maximum over the messages.
    */
   score: number
+  /** Share of the user's tokens covered by user n-grams found anywhere in the reply, same message. */
+  coverage: number
   /** Share of the user's distinct n-grams that reappear in the reply (plain containment), same message. */
   containment: number
+  /** The reply's range holding that copy (what drove `score`), or null when nothing matched. */
+  copy: Span | null
   /** Index in `previous` of the message that scored highest, or -1 when none could be judged. */
   index: number
   /** Spans of the reply made of the user's n-grams, merged across gaps of up to 2 tokens. */
@@ -45,12 +52,17 @@ const MAX_GAP = 2
 const replyList = new TokenList(256)
 const userList = new TokenList(64)
 const user = new UserGrams()
+const chain = user.chain
 let covered = new Uint8Array(64)
 let seen = new Uint8Array(64)
 let matched = new Uint8Array(256)
 const bits = new Uint32Array(32)
 let bestIndex = -1
 let bestContainment = 0
+let bestCoverage = 0
+let bestStart = 0
+let bestEnd = 0
+let lastCoverage = 0
 
 /** Start of the last `maxChars` of a user message, not splitting a surrogate pair. */
 function tailFrom(text: string, maxChars: number): number {
@@ -66,7 +78,7 @@ function scoreMessage(text: string, o: NormalizedOptions, m: number, spans: bool
   scan(text, tailFrom(text, o.maxChars), text.length, true, userList, o.locale)
   user.load(userList, o.n, false)
   const { k, g } = user
-  if (g === 0 || m < g) return -1
+  if (g === 0 || k < o.minTokens || m < g || formulaOnly(user.hash, k)) return -1
   const grams = k - g + 1
   if (covered.length < k) {
     covered = new Uint8Array(k * 2)
@@ -75,6 +87,7 @@ function scoreMessage(text: string, o: NormalizedOptions, m: number, spans: bool
   covered.fill(0, 0, k)
   seen.fill(0, 0, grams)
   const { table, next } = user
+  chain.reset(g)
   const hashes = replyList.hash
   // A 1024-bit filter of the user's tokens: a reply gram can only match when its first and last
   // tokens are user tokens, so most positions skip hashing altogether (measurably faster on
@@ -96,7 +109,9 @@ function scoreMessage(text: string, o: NormalizedOptions, m: number, spans: bool
     const b = gramB
     const s = table.find(a, b)
     if (s < 0) continue
-    if (spans) matched.fill(1, j, j + g)
+    chain.add(j, table.data[s]!, next)
+    if (!spans) continue
+    matched.fill(1, j, j + g)
     for (let u = table.data[s]!; u >= 0; u = next[u]!) {
       if (seen[u] === 1) continue
       seen[u] = 1
@@ -110,7 +125,8 @@ function scoreMessage(text: string, o: NormalizedOptions, m: number, spans: bool
     }
   }
   bestContainment = seenCount / grams
-  return coveredCount / k
+  lastCoverage = coveredCount / k
+  return chain.best / k
 }
 
 /**
@@ -128,13 +144,19 @@ function analyze(reply: unknown, previous: unknown, o: NormalizedOptions, spans:
   }
   let best = 0
   let containment = 0
+  let coverage = 0
   bestIndex = -1
+  bestStart = 0
+  bestEnd = 0
   if (typeof previous === 'string') {
     const s = scoreMessage(previous, o, m, spans)
     if (s >= 0) {
       best = s
       containment = bestContainment
+      coverage = lastCoverage
       bestIndex = 0
+      bestStart = chain.bestStart
+      bestEnd = chain.bestEnd
     }
   } else if (Array.isArray(previous)) {
     for (let i = Math.max(0, previous.length - o.maxPrevious); i < previous.length; i++) {
@@ -144,11 +166,15 @@ function analyze(reply: unknown, previous: unknown, o: NormalizedOptions, spans:
       if (s > best || (s >= 0 && bestIndex < 0)) {
         best = s
         containment = bestContainment
+        coverage = lastCoverage
         bestIndex = i
+        bestStart = chain.bestStart
+        bestEnd = chain.bestEnd
       }
     }
   }
   bestContainment = containment
+  bestCoverage = coverage
   return best
 }
 
@@ -191,15 +217,18 @@ export function echoScore(reply: string, previous: Previous, options?: DedupOpti
   const score = analyze(reply, previous, o, true)
   return {
     score,
+    coverage: bestCoverage,
     containment: bestContainment,
+    copy:
+      bestEnd > bestStart ? { start: replyList.start[bestStart]!, end: replyList.end[bestEnd - 1]! } : null,
     index: bestIndex,
     matchedSpans: collectSpans(typeof reply === 'string' ? reply : '')
   }
 }
 
 /**
- * Whether `reply` echoes the user: `echoScore(...).score >= threshold` (default 0.4, measured on
- * the evaluation set). Allocates nothing per call in the common case.
+ * Whether `reply` echoes the user: `echoScore(...).score >= threshold` (default 0.5, measured on
+ * the development set). Allocates nothing per call in the common case.
  */
 export function isEcho(reply: string, previous: Previous, options?: DedupOptions): boolean {
   const o = normalizeOptions(options)

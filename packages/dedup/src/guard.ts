@@ -1,5 +1,6 @@
 import type { Previous } from './echo.ts'
-import { gramB, gramHash, UserGrams } from './grams.ts'
+import { formulaOnly } from './formula.ts'
+import { CHAIN_GAP, gramB, gramHash, UserGrams } from './grams.ts'
 import { type DedupOptions, type NormalizedOptions, normalizeOptions } from './options.ts'
 import { backOverSpace, LoopDetector } from './repetition.ts'
 import { tidyJoin } from './tidy.ts'
@@ -33,8 +34,6 @@ export interface EchoGuardOptions extends DedupOptions {
   onEnd?: (summary: GuardSummary) => void
 }
 
-/** Gap, in tokens, that ends a run of copied user text (one or two edited words do not). */
-const MAX_GAP = 2
 const cjkChar = /[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ud800-\udfff]/
 
 /**
@@ -79,8 +78,8 @@ export class EchoGuard {
   readonly #o: NormalizedOptions
   readonly #onEnd: ((summary: GuardSummary) => void) | undefined
   readonly #users: UserGrams[] = []
-  readonly #covered: Uint8Array[] = []
-  readonly #coveredCount: number[] = []
+  /** Tokens without a match that end a run of copied text: no later gram can extend its copy. */
+  #bridge = 0
   readonly #tokens: TokenList
   readonly #loop: LoopDetector
   #text = ''
@@ -126,13 +125,13 @@ export class EchoGuard {
       scan(p, c >= 0xdc00 && c <= 0xdfff ? from + 1 : from, p.length, true, tmp, this.#o.locale)
       const u = userPool.pop() ?? new UserGrams()
       u.load(tmp, this.#o.n, true)
-      if (u.g === 0) {
+      if (u.g === 0 || u.k < this.#o.minTokens || formulaOnly(u.hash, u.k)) {
         userPool.push(u)
         continue
       }
+      u.chain.reset(u.g)
+      if (u.g + CHAIN_GAP > this.#bridge) this.#bridge = u.g + CHAIN_GAP
       this.#users.push(u)
-      this.#covered.push(new Uint8Array(u.k))
-      this.#coveredCount.push(0)
     }
   }
 
@@ -226,18 +225,8 @@ export class EchoGuard {
       if (s < 0) continue
       matchedNow = true
       if (j < gramStart) gramStart = j
-      const cov = this.#covered[m]!
-      let count = this.#coveredCount[m]!
-      for (let p = u.table.data[s]!; p >= 0; p = u.next[p]!) {
-        for (let t = p; t < p + g; t++) {
-          if (cov[t] === 0) {
-            cov[t] = 1
-            count++
-          }
-        }
-      }
-      this.#coveredCount[m] = count
-      const score = count / u.k
+      u.chain.add(j, u.table.data[s]!, u.next)
+      const score = u.chain.best / u.k
       if (score > this.#score) this.#score = score
     }
 
@@ -253,7 +242,7 @@ export class EchoGuard {
           return
         }
       }
-    } else if (this.#regionStart >= 0 && i - this.#lastMatch > MAX_GAP) {
+    } else if (this.#regionStart >= 0 && i - this.#lastMatch >= this.#bridge) {
       this.#closeRegion(this.#lastMatch + 1, tk.start[this.#lastMatch + 1]!, false)
     }
 
