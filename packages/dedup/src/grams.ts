@@ -122,7 +122,10 @@ export class GramTable {
       }
       s = (s + 1) & this.mask
     }
-    if ((this.size + 1) * 2 > this.used.length) {
+    // Half full of the capacity in use (mask + 1), not of the buffers: a table reset to a smaller
+    // capacity than its buffers (pooled, after a long reply) would otherwise fill up and probe
+    // forever (the throughput bench hung on its second 200-character Chinese reply).
+    if ((this.size + 1) * 2 > this.mask + 1) {
       this.#grow()
       return this.add(a, b)
     }
@@ -139,14 +142,15 @@ export class GramTable {
 
   #grow(): void {
     const { keyA, keyB, used, data } = this
-    const cap = used.length * 2
+    const old = this.mask + 1
+    const cap = old * 2
     this.keyA = new Int32Array(cap)
     this.keyB = new Int32Array(cap)
     this.used = new Uint8Array(cap)
     this.data = new Int32Array(cap)
     this.mask = cap - 1
     this.shift = 32 - Math.log2(cap)
-    for (let i = 0; i < used.length; i++) {
+    for (let i = 0; i < old; i++) {
       if (used[i] !== 1) continue
       let s = Math.imul(keyA[i]!, 0x9e3779b1) >>> this.shift
       while (this.used[s] === 1) s = (s + 1) & this.mask
@@ -298,7 +302,7 @@ export class Chain {
     pos[slot] = j
     let count = 0
     const base = slot * PER_POS
-    const from = j - g - SUB_GAP > 0 ? j - g - SUB_GAP : 0
+    const from = Math.max(j - g - SUB_GAP, 0)
     for (let u = first; u >= 0 && count < PER_POS; u = next[u]!) {
       let v = g
       let s = j
@@ -317,7 +321,7 @@ export class Chain {
             const d = du - dj
             if (du > g + SUB_GAP || dj > g + SUB_GAP || d > 1 || d < -1) continue
           }
-          const w = cv[q]! + (du < g ? du : g)
+          const w = cv[q]! + Math.min(du, g)
           if (w > v) {
             v = w
             s = cs[q]!

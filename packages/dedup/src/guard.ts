@@ -111,28 +111,31 @@ export class EchoGuard {
     } else {
       this.#loop = new LoopDetector(this.#o.loopN, this.#o.maxRepeats)
     }
-    const list: string[] =
-      typeof previous === 'string'
-        ? [previous]
-        : Array.isArray(previous)
-          ? previous.slice(-this.#o.maxPrevious).filter((p): p is string => typeof p === 'string')
-          : []
-    const tmp = scratchTokens
-    for (const p of list) {
-      tmp.count = 0
-      const from = Math.max(0, p.length - this.#o.maxChars)
-      const c = p.charCodeAt(from)
-      scan(p, c >= 0xdc00 && c <= 0xdfff ? from + 1 : from, p.length, true, tmp, this.#o.locale)
-      const u = userPool.pop() ?? new UserGrams()
-      u.load(tmp, this.#o.n, true)
-      if (u.g === 0 || u.k < this.#o.minTokens || formulaOnly(u.hash, u.k)) {
-        userPool.push(u)
-        continue
+    // One guard per reply on the server: no array is built for the messages (no slice, no filter).
+    if (typeof previous === 'string') this.#addUser(previous)
+    else if (Array.isArray(previous)) {
+      for (let i = Math.max(0, previous.length - this.#o.maxPrevious); i < previous.length; i++) {
+        const p: unknown = previous[i]
+        if (typeof p === 'string') this.#addUser(p)
       }
-      u.chain.reset(u.g)
-      if (u.g + CHAIN_GAP > this.#bridge) this.#bridge = u.g + CHAIN_GAP
-      this.#users.push(u)
     }
+  }
+
+  #addUser(p: string): void {
+    const tmp = scratchTokens
+    tmp.count = 0
+    const from = Math.max(0, p.length - this.#o.maxChars)
+    const c = p.charCodeAt(from)
+    scan(p, c >= 0xdc00 && c <= 0xdfff ? from + 1 : from, p.length, true, tmp, this.#o.locale)
+    const u = userPool.pop() ?? new UserGrams()
+    u.load(tmp, this.#o.n, true)
+    if (u.g === 0 || u.k < this.#o.minTokens || formulaOnly(u.hash, u.k)) {
+      userPool.push(u)
+      return
+    }
+    u.chain.reset(u.g)
+    if (u.g + CHAIN_GAP > this.#bridge) this.#bridge = u.g + CHAIN_GAP
+    this.#users.push(u)
   }
 
   /** Appends a delta of the reply; returns the text that is safe to send now (possibly `''`). */

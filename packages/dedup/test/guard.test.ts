@@ -267,3 +267,15 @@ t.test('short messages and pleasantries are not judged by the guard either', asy
   t.equal(two.verdict?.kind, 'echo', 'messages of different gram sizes: the wider gap holds')
   t.equal(two.out, 'Sure.')
 })
+
+t.test('pooled buffers: long replies one after another (a reused table never fills up)', async (t) => {
+  // A reply of 300 distinct CJK tokens grows the loop detector's table past its reset size; the
+  // next guard reuses it at the smaller size and must grow it again instead of probing forever.
+  const long = Array.from({ length: 300 }, (_, i) => String.fromCharCode(0x4e00 + i * 7)).join('')
+  const u = '我也觉得这个手机的拍照效果很好'
+  for (let round = 0; round < 3; round++) {
+    const r = feed(u, `${long}${u}`, undefined, 2)
+    t.equal(r.verdict?.kind, 'echo', `round ${round}`)
+    t.equal(r.out, long)
+  }
+})
