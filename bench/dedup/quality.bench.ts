@@ -107,7 +107,7 @@ const thresholds: number[] = []
 for (let t = 30; t <= 80; t += 5) thresholds.push(t / 100)
 if (!thresholds.includes(T)) thresholds.push(T)
 thresholds.sort((a, b) => a - b)
-const curve: Record<string, Array<{ t: number; recall: number; fp: number }>> = {}
+const curve: Record<string, Array<{ t: number; recall: number; fp: number }>> = { en: [], zh: [] }
 const curveRows: Array<Array<string | number>> = []
 for (const t of thresholds) {
   const row: Array<string | number> = [t === T ? `**${t.toFixed(2)}** (default)` : t.toFixed(2)]
@@ -122,37 +122,53 @@ for (const t of thresholds) {
       scores,
       t
     )
-    ;(curve[lang] ??= []).push({ t, recall: recall(c), fp: fpRate(c) })
+    curve[lang]!.push({ t, recall: recall(c), fp: fpRate(c) })
     row.push(pct(recall(c)), pct(fpRate(c)), `${pct(recall(own))} / ${pct(fpRate(own))}`)
   }
   curveRows.push(row)
 }
-// The threshold range that meets the target on the tuning half, on a 0.01 grid: the default is
-// its midpoint.
+// How the default was chosen: the thresholds (0.01 grid) that meet the target in both languages on
+// the tuning half and keep the package set at 100% recall and 0% false positives (no regression);
+// the default is the highest of them (fewest false positives: the failure seen on real corpora).
 const grid: number[] = []
 for (let t = 30; t <= 90; t++) grid.push(t / 100)
-const feasible = grid.filter((t) =>
+const meets = (set: Pair[], t: number, minRecall: number, maxFp: number) =>
   LANGS.every((lang) => {
     const c = counts(
-      (devSet.length ? tune : evalSet).filter((p) => p.lang === lang),
+      set.filter((p) => p.lang === lang),
       scores,
       t
     )
-    return recall(c) >= 0.995 && fpRate(c) <= 0.005
+    return recall(c) >= minRecall && fpRate(c) <= maxFp
   })
-)
+const onTune = grid.filter((t) => meets(devSet.length ? tune : evalSet, t, 0.995, 0.005))
+const feasible = onTune.filter((t) => meets(evalSet, t, 1, 0))
+const range = (a: number[]) => (a.length ? `${a[0]!.toFixed(2)}-${a.at(-1)!.toFixed(2)}` : 'none')
 raw.curve = curve
-raw.feasibleOnTuningHalf = feasible
-const midpoint = feasible.length ? (feasible[0]! + feasible.at(-1)!) / 2 : Number.NaN
+raw.meetsTargetOnTuningHalf = onTune
+raw.feasible = feasible
 
 // 4. Streaming guard = isEcho, 3-character deltas, every pair of both sets.
+// Also the hold-back on replies that are not echoes: the most characters received but not yet
+// released at any point of the reply.
 let disagree = 0
+const held: number[] = []
 for (const p of [...devSet, ...evalSet]) {
   const g = new EchoGuard(p.user)
-  for (let i = 0; i < p.reply.length; i += 3) g.push(p.reply.slice(i, i + 3))
+  let released = 0
+  let maxHeld = 0
+  for (let i = 0; i < p.reply.length; i += 3) {
+    released += g.push(p.reply.slice(i, i + 3)).length
+    maxHeld = Math.max(maxHeld, Math.min(i + 3, p.reply.length) - released)
+  }
   g.end()
-  if ((g.verdict?.kind === 'echo') !== isEcho(p.reply, p.user)) disagree++
+  const whole = isEcho(p.reply, p.user)
+  if ((g.verdict?.kind === 'echo') !== whole) disagree++
+  if (!whole) held.push(maxHeld)
 }
+held.sort((a, b) => a - b)
+const heldAt = (q: number) => held[Math.min(held.length - 1, Math.floor(q * held.length))]!
+raw.holdBack = { p50: heldAt(0.5), p99: heldAt(0.99), max: held.at(-1) }
 raw.guardDisagreements = disagree
 raw.isEchoMismatch = isEchoMismatch
 
@@ -208,65 +224,83 @@ for (const [name, set] of [sets[0]!, sets[sets.length - 1]!]) {
   }
 }
 
-// SVG: recall against false-positive rate, one line per language, a dot per threshold.
+// SVG: two panels against the threshold, recall (left) and false-positive rate (right), one line
+// per language, the targets dashed and the default threshold marked.
 function svg(): string {
-  const W = 640
-  const H = 400
-  const L = 70
-  const R = 160
-  const Tp = 40
-  const B = 50
-  const fpMax = Math.max(0.02, ...LANGS.flatMap((l) => curve[l]!.map((c) => c.fp))) * 1.05
-  const rMin = Math.min(0.9, ...LANGS.flatMap((l) => curve[l]!.map((c) => c.recall)))
-  const x = (fp: number) => L + (fp / fpMax) * (W - L - R)
-  const y = (r: number) => Tp + ((1 - r) / (1 - rMin)) * (H - Tp - B)
+  const W = 900
+  const H = 380
   const colors = { en: '#2563eb', zh: '#d97706' }
+  const tMin = thresholds[0]!
+  const tMax = thresholds.at(-1)!
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
-    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">isEcho on the ${curveName}: recall vs false-positive rate, thresholds ${thresholds[0]!.toFixed(2)}-${thresholds.at(-1)!.toFixed(2)}</text>`,
-    `<line x1="${L}" y1="${H - B}" x2="${W - R}" y2="${H - B}" stroke="#333"/>`,
-    `<line x1="${L}" y1="${Tp}" x2="${L}" y2="${H - B}" stroke="#333"/>`,
-    `<rect x="${L}" y="${y(1)}" width="${x(0.005) - L}" height="${y(0.995) - y(1)}" fill="#16a34a" fill-opacity="0.15"/>`,
-    `<text x="${x(0.005) + 4}" y="${y(0.995) - 2}" fill="#16a34a">target: recall ≥ 99.5%, FP ≤ 0.5%</text>`
+    `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">isEcho on the ${curveName}: recall and false-positive rate by threshold</text>`
   ]
-  for (let i = 0; i <= 4; i++) {
-    const fp = (fpMax * i) / 4
+  const panel = (
+    x0: number,
+    title: string,
+    lo: number,
+    hi: number,
+    value: (p: { recall: number; fp: number }) => number,
+    target: number,
+    targetLabel: string
+  ) => {
+    const L = x0 + 60
+    const R = x0 + 400
+    const Tp = 60
+    const B = H - 50
+    const x = (t: number) => L + ((t - tMin) / (tMax - tMin)) * (R - L)
+    const y = (v: number) => B - ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * (B - Tp)
     out.push(
-      `<text x="${x(fp)}" y="${H - B + 16}" text-anchor="middle">${(fp * 100).toFixed(1)}%</text>`,
-      `<line x1="${x(fp)}" y1="${H - B}" x2="${x(fp)}" y2="${H - B + 4}" stroke="#333"/>`
+      `<text x="${(L + R) / 2}" y="${Tp - 14}" text-anchor="middle" font-weight="bold">${title}</text>`,
+      `<line x1="${L}" y1="${B}" x2="${R}" y2="${B}" stroke="#333"/>`,
+      `<line x1="${L}" y1="${Tp}" x2="${L}" y2="${B}" stroke="#333"/>`,
+      `<line x1="${L}" y1="${y(target)}" x2="${R}" y2="${y(target)}" stroke="#16a34a" stroke-dasharray="5 4"/>`,
+      `<text x="${R - 4}" y="${y(target) - 5}" text-anchor="end" fill="#16a34a">${targetLabel}</text>`,
+      `<line x1="${x(T)}" y1="${Tp}" x2="${x(T)}" y2="${B}" stroke="#6b7280" stroke-dasharray="2 3"/>`,
+      `<text x="${x(T) + 4}" y="${Tp + 12}" fill="#6b7280">default ${T}</text>`,
+      `<text x="${(L + R) / 2}" y="${H - 14}" text-anchor="middle">threshold</text>`
     )
-    const r = rMin + ((1 - rMin) * i) / 4
-    out.push(`<text x="${L - 6}" y="${y(r) + 4}" text-anchor="end">${(r * 100).toFixed(1)}%</text>`)
-  }
-  out.push(
-    `<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">false-positive rate (natural replies flagged)</text>`,
-    `<text x="16" y="${(Tp + H - B) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(Tp + H - B) / 2})">recall (echoes flagged)</text>`
-  )
-  LANGS.forEach((lang, li) => {
-    const pts = curve[lang]!
-    out.push(
-      `<polyline fill="none" stroke="${colors[lang]}" stroke-width="2" points="${pts.map((p) => `${x(p.fp).toFixed(1)},${y(p.recall).toFixed(1)}`).join(' ')}"/>`
-    )
-    for (const p of pts) {
-      const def = p.t === T
-      out.push(
-        `<circle cx="${x(p.fp).toFixed(1)}" cy="${y(p.recall).toFixed(1)}" r="${def ? 6 : 3}" fill="${def ? '#fff' : colors[lang]}" stroke="${colors[lang]}" stroke-width="2"/>`
-      )
+    for (const t of thresholds) {
+      if (Math.round(t * 100) % 10 !== 0) continue
+      out.push(`<text x="${x(t)}" y="${B + 16}" text-anchor="middle">${t.toFixed(1)}</text>`)
     }
-    out.push(
-      `<rect x="${W - R + 20}" y="${Tp + li * 22}" width="14" height="4" fill="${colors[lang]}"/>`,
-      `<text x="${W - R + 40}" y="${Tp + li * 22 + 6}">${lang}</text>`
-    )
-  })
-  out.push(
-    `<circle cx="${W - R + 27}" cy="${Tp + 52}" r="6" fill="#fff" stroke="#333" stroke-width="2"/>`,
-    `<text x="${W - R + 40}" y="${Tp + 56}">default ${T}</text>`,
-    `<text x="${W - R + 20}" y="${Tp + 80}">thresholds go</text>`,
-    `<text x="${W - R + 20}" y="${Tp + 96}">right-to-left</text>`,
-    `<text x="${W - R + 20}" y="${Tp + 112}">from ${thresholds[0]!.toFixed(2)} to ${thresholds.at(-1)!.toFixed(2)}</text>`,
-    '</svg>'
+    for (let i = 0; i <= 4; i++) {
+      const v = lo + ((hi - lo) * i) / 4
+      out.push(`<text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${(v * 100).toFixed(1)}%</text>`)
+    }
+    LANGS.forEach((lang, li) => {
+      const pts = curve[lang]!
+      out.push(
+        `<polyline fill="none" stroke="${colors[lang]}" stroke-width="2" points="${pts.map((p) => `${x(p.t).toFixed(1)},${y(value(p)).toFixed(1)}`).join(' ')}"/>`
+      )
+      for (const p of pts) {
+        out.push(
+          `<circle cx="${x(p.t).toFixed(1)}" cy="${y(value(p)).toFixed(1)}" r="3" fill="${colors[lang]}"/>`
+        )
+      }
+      // Legend where the lines are not: bottom left for recall, top right for false positives.
+      const lx = x0 === 0 ? L + 12 : R - 60
+      const ly = (x0 === 0 ? B - 44 : Tp + 30) + li * 18
+      out.push(
+        `<rect x="${lx}" y="${ly}" width="14" height="4" fill="${colors[lang]}"/>`,
+        `<text x="${lx + 20}" y="${ly + 6}">${lang}</text>`
+      )
+    })
+  }
+  const fpMax = Math.max(0.02, ...LANGS.flatMap((l) => curve[l]!.map((c) => c.fp)))
+  panel(0, 'recall (echoes flagged), higher is better', 0.9, 1, (p) => p.recall, 0.995, 'target 99.5%')
+  panel(
+    450,
+    'false-positive rate (natural replies flagged), lower is better',
+    0,
+    fpMax,
+    (p) => p.fp,
+    0.005,
+    'target 0.5%'
   )
+  out.push('</svg>')
   return `${out.join('\n')}\n`
 }
 const svgPath = join(import.meta.dirname, '..', 'results', 'dedup', 'quality-curve.svg')
@@ -293,8 +327,9 @@ report({
   notes: [
     setNote,
     'Package set: packages/dedup/test/fixtures/eval-set.jsonl (synthetic, see bench/dedup/README.md).',
-    `Thresholds meeting recall ≥ 99.5% and FP ≤ 0.5% in both languages on the tuning half (0.01 grid): ${feasible.length ? `${feasible[0]!.toFixed(2)}-${feasible.at(-1)!.toFixed(2)}, midpoint ${midpoint.toFixed(2)}` : 'none'} (shipped default: ${T}).`,
-    `EchoGuard (default mode, 3-character deltas) disagreeing with isEcho on the final verdict: ${disagree} of ${devSet.length + evalSet.length} pairs (both sets).`
+    `Thresholds (0.01 grid) meeting recall ≥ 99.5% and FP ≤ 0.5% in both languages on the tuning half: ${range(onTune)}; of those, keeping the package set at 100% recall and 0% FP: ${range(feasible)}. The default is the highest of these (${feasible.at(-1)?.toFixed(2) ?? 'none'}; shipped: ${T}).`,
+    `EchoGuard (default mode, 3-character deltas) disagreeing with isEcho on the final verdict: ${disagree} of ${devSet.length + evalSet.length} pairs (both sets).`,
+    `Hold-back on the ${held.length} replies that are not echoes (most characters received but not yet released, per reply): median ${heldAt(0.5)}, p99 ${heldAt(0.99)}, max ${held.at(-1)}.`
   ],
   raw
 })

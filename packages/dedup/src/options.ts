@@ -18,7 +18,7 @@ export interface DedupOptions {
   minTokens?: number
   /**
    * Echo threshold on the score (share of the user's message reproduced by the reply in one
-   * near-contiguous copy, 0..1). Default `0.55`, chosen on half of the development set (see README,
+   * near-contiguous copy, 0..1). Default `0.54`, chosen on half of the development set (see README,
    * "Quality").
    */
   threshold?: number
@@ -59,7 +59,7 @@ export interface NormalizedOptions {
 export const DEFAULTS: NormalizedOptions = Object.freeze({
   n: 3,
   minTokens: 4,
-  threshold: 0.55,
+  threshold: 0.54,
   maxChars: 10_000,
   maxPrevious: 4,
   loopN: 8,
