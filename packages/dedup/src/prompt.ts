@@ -105,9 +105,14 @@ export function promptGuard<M extends ChatMessage>(
   const sentence = lastSentence(lastUserText, options?.maxSentenceChars ?? 300)
   if (sentence.length === 0) return out
   const instruction = doNotRepeatInstruction(sentence)
-  const i = out.findIndex(
-    (m) => m !== null && typeof m === 'object' && (m.role === 'system' || m.role === 'developer')
-  )
+  let i = -1
+  for (let j = 0; j < out.length; j++) {
+    const m = out[j]
+    if (m !== null && typeof m === 'object' && (m.role === 'system' || m.role === 'developer')) {
+      i = j
+      break
+    }
+  }
   if (i < 0) {
     out.unshift({ role: 'system', content: instruction } as M)
     return out
