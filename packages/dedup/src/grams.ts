@@ -122,7 +122,10 @@ export class GramTable {
       }
       s = (s + 1) & this.mask
     }
-    if ((this.size + 1) * 2 > this.used.length) {
+    // Half full of the capacity in use (mask + 1), not of the buffers: a table reset to a smaller
+    // capacity than its buffers (pooled, after a long reply) would otherwise fill up and probe
+    // forever (the throughput bench hung on its second 200-character Chinese reply).
+    if ((this.size + 1) * 2 > this.mask + 1) {
       this.#grow()
       return this.add(a, b)
     }
@@ -139,14 +142,15 @@ export class GramTable {
 
   #grow(): void {
     const { keyA, keyB, used, data } = this
-    const cap = used.length * 2
+    const old = this.mask + 1
+    const cap = old * 2
     this.keyA = new Int32Array(cap)
     this.keyB = new Int32Array(cap)
     this.used = new Uint8Array(cap)
     this.data = new Int32Array(cap)
     this.mask = cap - 1
     this.shift = 32 - Math.log2(cap)
-    for (let i = 0; i < used.length; i++) {
+    for (let i = 0; i < old; i++) {
       if (used[i] !== 1) continue
       let s = Math.imul(keyA[i]!, 0x9e3779b1) >>> this.shift
       while (this.used[s] === 1) s = (s + 1) & this.mask
@@ -186,6 +190,8 @@ export class UserGrams {
   next: Int32Array = new Int32Array(0)
   /** For the streaming guard: tables of user j-grams (j < g) that begin a full gram. */
   prefixes: GramTable[] = []
+  /** The copy of this message being found in a reply. */
+  chain = new Chain()
 
   load(list: TokenList, n: number, withPrefixes: boolean): void {
     const k = list.count
@@ -223,5 +229,115 @@ export class UserGrams {
       t.reset(grams)
       for (let u = 0; u < grams; u++) t.add(gramHash(this.hash, u, j), gramB)
     }
+  }
+}
+
+/** Largest gap, in tokens, on either side (reply or user) that one echo may skip: an edit. @internal */
+export const CHAIN_GAP = 2
+/**
+ * User positions kept per reply gram: a gram the user repeated more often keeps its last ones (the
+ * copy of such a message may then score a little low; real messages rarely repeat a gram twice).
+ */
+const PER_POS = 8
+/** Longest run of tokens replaced on both sides (as many, +-1) that one copy may bridge. */
+const SUB_GAP = 4
+
+/**
+ * The longest near-contiguous copy of one user message in the reply, found incrementally over the
+ * reply's matching grams in order of position (the same order for the whole-text functions and
+ * the streaming guard, which is what makes them agree).
+ *
+ * A *chain* is a sequence of gram matches (reply gram at `j`, user gram at `u`) that moves forward
+ * in both texts: two grams that overlap (in either text) must lie on the same diagonal, and two
+ * that do not may skip at most {@link CHAIN_GAP} tokens on each side — a dropped, changed or added
+ * word — or replace up to 4 tokens by as many (+-1) — two edits close together. A chain's value is the number of user tokens it covers; {@link best} is the largest one:
+ * how much of the user's message the reply reproduces in one piece. Sharing a name, a date or a
+ * phrase gives a short chain; parroting the message, even edited, gives one covering most of it.
+ * @internal
+ */
+export class Chain {
+  g = 0
+  /** Ring size: positions that can still precede the next gram. */
+  #r = 1
+  #pos = new Int32Array(0)
+  #n = new Int32Array(0)
+  #u = new Int32Array(0)
+  #v = new Int32Array(0)
+  #s = new Int32Array(0)
+  /** Value of the best chain (user tokens covered). */
+  best = 0
+  /** Reply token range of the best chain: `[bestStart, bestEnd)`. */
+  bestStart = 0
+  bestEnd = 0
+
+  reset(g: number): void {
+    this.g = g
+    const r = g + SUB_GAP + 1
+    this.#r = r
+    if (this.#pos.length < r) {
+      this.#pos = new Int32Array(r)
+      this.#n = new Int32Array(r)
+      this.#u = new Int32Array(r * PER_POS)
+      this.#v = new Int32Array(r * PER_POS)
+      this.#s = new Int32Array(r * PER_POS)
+    }
+    this.#pos.fill(-1, 0, r)
+    this.best = 0
+    this.bestStart = 0
+    this.bestEnd = 0
+  }
+
+  /**
+   * Records that the reply gram starting at token `j` equals the user grams at `first`,
+   * `next[first]`, ... (a -1 terminated chain). Calls come in increasing `j`.
+   */
+  add(j: number, first: number, next: Int32Array): void {
+    const g = this.g
+    const r = this.#r
+    const slot = j % r
+    const pos = this.#pos
+    const cu = this.#u
+    const cv = this.#v
+    const cs = this.#s
+    pos[slot] = j
+    let count = 0
+    const base = slot * PER_POS
+    const from = Math.max(j - g - SUB_GAP, 0)
+    for (let u = first; u >= 0 && count < PER_POS; u = next[u]!) {
+      let v = g
+      let s = j
+      for (let j2 = from; j2 < j; j2++) {
+        const slot2 = j2 % r
+        if (pos[slot2] !== j2) continue
+        const dj = j - j2
+        const n2 = this.#n[slot2]!
+        for (let q = slot2 * PER_POS; q < slot2 * PER_POS + n2; q++) {
+          const du = u - cu[q]!
+          if (du <= 0) continue
+          if (dj < g || du < g) {
+            if (dj !== du) continue
+          } else if (du > g + CHAIN_GAP || dj > g + CHAIN_GAP) {
+            // A longer gap only as a substitution: as many tokens replaced on both sides, +-1.
+            const d = du - dj
+            if (du > g + SUB_GAP || dj > g + SUB_GAP || d > 1 || d < -1) continue
+          }
+          const w = cv[q]! + Math.min(du, g)
+          if (w > v) {
+            v = w
+            s = cs[q]!
+          }
+        }
+      }
+      cu[base + count] = u
+      cv[base + count] = v
+      cs[base + count] = s
+      count++
+      if (v > this.best) {
+        this.best = v
+        this.bestStart = s
+        this.bestEnd = j + g
+      }
+    }
+    this.#n[slot] = count
   }
 }

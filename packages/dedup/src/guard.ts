@@ -1,5 +1,6 @@
 import type { Previous } from './echo.ts'
-import { gramB, gramHash, UserGrams } from './grams.ts'
+import { formulaOnly } from './formula.ts'
+import { CHAIN_GAP, gramB, gramHash, UserGrams } from './grams.ts'
 import { type DedupOptions, type NormalizedOptions, normalizeOptions } from './options.ts'
 import { backOverSpace, LoopDetector } from './repetition.ts'
 import { tidyJoin } from './tidy.ts'
@@ -33,8 +34,6 @@ export interface EchoGuardOptions extends DedupOptions {
   onEnd?: (summary: GuardSummary) => void
 }
 
-/** Gap, in tokens, that ends a run of copied user text (one or two edited words do not). */
-const MAX_GAP = 2
 const cjkChar = /[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ud800-\udfff]/
 
 /**
@@ -79,8 +78,8 @@ export class EchoGuard {
   readonly #o: NormalizedOptions
   readonly #onEnd: ((summary: GuardSummary) => void) | undefined
   readonly #users: UserGrams[] = []
-  readonly #covered: Uint8Array[] = []
-  readonly #coveredCount: number[] = []
+  /** Tokens without a match that end a run of copied text: no later gram can extend its copy. */
+  #bridge = 0
   readonly #tokens: TokenList
   readonly #loop: LoopDetector
   #text = ''
@@ -112,28 +111,31 @@ export class EchoGuard {
     } else {
       this.#loop = new LoopDetector(this.#o.loopN, this.#o.maxRepeats)
     }
-    const list: string[] =
-      typeof previous === 'string'
-        ? [previous]
-        : Array.isArray(previous)
-          ? previous.slice(-this.#o.maxPrevious).filter((p): p is string => typeof p === 'string')
-          : []
-    const tmp = scratchTokens
-    for (const p of list) {
-      tmp.count = 0
-      const from = Math.max(0, p.length - this.#o.maxChars)
-      const c = p.charCodeAt(from)
-      scan(p, c >= 0xdc00 && c <= 0xdfff ? from + 1 : from, p.length, true, tmp, this.#o.locale)
-      const u = userPool.pop() ?? new UserGrams()
-      u.load(tmp, this.#o.n, true)
-      if (u.g === 0) {
-        userPool.push(u)
-        continue
+    // One guard per reply on the server: no array is built for the messages (no slice, no filter).
+    if (typeof previous === 'string') this.#addUser(previous)
+    else if (Array.isArray(previous)) {
+      for (let i = Math.max(0, previous.length - this.#o.maxPrevious); i < previous.length; i++) {
+        const p: unknown = previous[i]
+        if (typeof p === 'string') this.#addUser(p)
       }
-      this.#users.push(u)
-      this.#covered.push(new Uint8Array(u.k))
-      this.#coveredCount.push(0)
     }
+  }
+
+  #addUser(p: string): void {
+    const tmp = scratchTokens
+    tmp.count = 0
+    const from = Math.max(0, p.length - this.#o.maxChars)
+    const c = p.charCodeAt(from)
+    scan(p, c >= 0xdc00 && c <= 0xdfff ? from + 1 : from, p.length, true, tmp, this.#o.locale)
+    const u = userPool.pop() ?? new UserGrams()
+    u.load(tmp, this.#o.n, true)
+    if (u.g === 0 || u.k < this.#o.minTokens || formulaOnly(u.hash, u.k)) {
+      userPool.push(u)
+      return
+    }
+    u.chain.reset(u.g)
+    if (u.g + CHAIN_GAP > this.#bridge) this.#bridge = u.g + CHAIN_GAP
+    this.#users.push(u)
   }
 
   /** Appends a delta of the reply; returns the text that is safe to send now (possibly `''`). */
@@ -226,18 +228,8 @@ export class EchoGuard {
       if (s < 0) continue
       matchedNow = true
       if (j < gramStart) gramStart = j
-      const cov = this.#covered[m]!
-      let count = this.#coveredCount[m]!
-      for (let p = u.table.data[s]!; p >= 0; p = u.next[p]!) {
-        for (let t = p; t < p + g; t++) {
-          if (cov[t] === 0) {
-            cov[t] = 1
-            count++
-          }
-        }
-      }
-      this.#coveredCount[m] = count
-      const score = count / u.k
+      u.chain.add(j, u.table.data[s]!, u.next)
+      const score = u.chain.best / u.k
       if (score > this.#score) this.#score = score
     }
 
@@ -253,7 +245,7 @@ export class EchoGuard {
           return
         }
       }
-    } else if (this.#regionStart >= 0 && i - this.#lastMatch > MAX_GAP) {
+    } else if (this.#regionStart >= 0 && i - this.#lastMatch >= this.#bridge) {
       this.#closeRegion(this.#lastMatch + 1, tk.start[this.#lastMatch + 1]!, false)
     }
 

@@ -6,15 +6,20 @@ export type DedupMode = 'strip' | 'flag' | 'cut'
 /** Options shared by every function of the package. Every field is optional. */
 export interface DedupOptions {
   /**
-   * Largest n-gram size, in tokens (words, or characters in CJK runs). Default `4`. User messages of
-   * fewer than `n` tokens are never judged echoes (see README, "Short messages"); messages shorter
-   * than `3 * n` tokens are compared with smaller grams (down to 2) so one edited word cannot hide
-   * an echo.
+   * Largest n-gram size, in tokens (words, or characters in CJK runs). Default `3`. User messages of
+   * fewer than `n` tokens are never judged echoes; messages shorter than `3 * n` tokens are
+   * compared with smaller grams (down to 2) so one edited word cannot hide an echo.
    */
   n?: number
   /**
-   * Echo threshold on the score (share of the user's tokens found again in the reply, 0..1).
-   * Default `0.4`, chosen on the labelled evaluation set (see README, "Quality").
+   * User messages of fewer than `minTokens` tokens are never judged echoes (see README, "Short
+   * messages"): "Thank you" or "你好" said back is conversation. Default `4`.
+   */
+  minTokens?: number
+  /**
+   * Echo threshold on the score (share of the user's message reproduced by the reply in one
+   * near-contiguous copy, 0..1). Default `0.54`, chosen on half of the development set (see README,
+   * "Quality").
    */
   threshold?: number
   /**
@@ -40,6 +45,7 @@ export interface DedupOptions {
 /** Options after {@link normalizeOptions}: every field set, frozen. */
 export interface NormalizedOptions {
   readonly n: number
+  readonly minTokens: number
   readonly threshold: number
   readonly maxChars: number
   readonly maxPrevious: number
@@ -51,8 +57,9 @@ export interface NormalizedOptions {
 
 /** The defaults, frozen. */
 export const DEFAULTS: NormalizedOptions = Object.freeze({
-  n: 4,
-  threshold: 0.4,
+  n: 3,
+  minTokens: 4,
+  threshold: 0.54,
   maxChars: 10_000,
   maxPrevious: 4,
   loopN: 8,
@@ -95,6 +102,7 @@ export function normalizeOptions(options?: DedupOptions | NormalizedOptions): No
   }
   const result: NormalizedOptions = Object.freeze({
     n: int('n', o.n, DEFAULTS.n, 1, 16),
+    minTokens: int('minTokens', o.minTokens, DEFAULTS.minTokens, 1, 1000),
     threshold,
     maxChars: int('maxChars', o.maxChars, DEFAULTS.maxChars, 1, 1 << 24),
     maxPrevious: int('maxPrevious', o.maxPrevious, DEFAULTS.maxPrevious, 1, 64),

@@ -15,7 +15,39 @@ export interface PromptGuardOptions {
 export const DO_NOT_REPEAT = 'DO_NOT_REPEAT'
 
 const cjk = /[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]/
-const sentenceEnd = /[.!?。！？\n]+["'”’」』)）]*\s*/g
+/** `. ! ? 。 ！ ？` and newline: a run of them ends a sentence. */
+function isEnd(c: number): boolean {
+  return c === 0x2e || c === 0x21 || c === 0x3f || c === 0x0a || c === 0x3002 || c === 0xff01 || c === 0xff1f
+}
+/** Closing quotes and brackets that stay with the sentence they end: `" ' ” ’ 」 』 ) ）`. */
+function isCloser(c: number): boolean {
+  return (
+    c === 0x22 ||
+    c === 0x27 ||
+    c === 0x201d ||
+    c === 0x2019 ||
+    c === 0x300d ||
+    c === 0x300f ||
+    c === 0x29 ||
+    c === 0xff09
+  )
+}
+/** JavaScript's `\s`. */
+function isSpace(c: number): boolean {
+  return (
+    (c >= 0x09 && c <= 0x0d) ||
+    c === 0x20 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  )
+}
 
 /**
  * The last sentence of a text: the text after the last sentence end that is followed by more
@@ -24,10 +56,18 @@ const sentenceEnd = /[.!?。！？\n]+["'”’」』)）]*\s*/g
 export function lastSentence(text: string, max = 300): string {
   if (typeof text !== 'string') return ''
   const t = text.trim()
+  // The end of the last sentence end (a run of end marks, closing quotes, spaces) that more text
+  // follows; a scan by char code, called once per turn, instead of a global regex's match objects.
   let start = 0
-  for (const m of t.matchAll(sentenceEnd)) {
-    const end = m.index + m[0].length
-    if (end < t.length) start = end
+  for (let i = 0; i < t.length; ) {
+    if (!isEnd(t.charCodeAt(i))) {
+      i++
+      continue
+    }
+    while (i < t.length && isEnd(t.charCodeAt(i))) i++
+    while (i < t.length && isCloser(t.charCodeAt(i))) i++
+    while (i < t.length && isSpace(t.charCodeAt(i))) i++
+    if (i < t.length) start = i
   }
   let s = t.slice(start).trim()
   if (s.length > max) {
@@ -65,9 +105,14 @@ export function promptGuard<M extends ChatMessage>(
   const sentence = lastSentence(lastUserText, options?.maxSentenceChars ?? 300)
   if (sentence.length === 0) return out
   const instruction = doNotRepeatInstruction(sentence)
-  const i = out.findIndex(
-    (m) => m !== null && typeof m === 'object' && (m.role === 'system' || m.role === 'developer')
-  )
+  let i = -1
+  for (let j = 0; j < out.length; j++) {
+    const m = out[j]
+    if (m !== null && typeof m === 'object' && (m.role === 'system' || m.role === 'developer')) {
+      i = j
+      break
+    }
+  }
   if (i < 0) {
     out.unshift({ role: 'system', content: instruction } as M)
     return out

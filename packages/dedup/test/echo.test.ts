@@ -50,12 +50,27 @@ t.test('previous: one message or the last few; the best one counts', async (t) =
   t.equal(echoScore(reply, ['short']).index, -1)
 })
 
-t.test('short user messages (fewer than n tokens) are never echoes', async (t) => {
+t.test('short user messages (fewer than minTokens tokens) are never echoes', async (t) => {
   t.notOk(isEcho('Thank you! Happy to help.', 'Thank you'))
   t.notOk(isEcho('Is it waterproof? Yes, rated IP68.', 'Is it waterproof?'))
   t.equal(echoScore('你好！有什么可以帮你？', '你好').score, 0)
-  t.ok(isEcho('Is it waterproof? Yes, rated IP68.', 'Is it waterproof?', { n: 3 }), 'unless n is lowered')
-  t.ok(isEcho('Cheap flights to Rome? Try midweek.', 'cheap flights to Rome'), 'n tokens: judged')
+  t.ok(
+    isEcho('Is it waterproof? Yes, rated IP68.', 'Is it waterproof?', { minTokens: 3 }),
+    'unless minTokens is lowered'
+  )
+  t.notOk(isEcho('Is it waterproof? Yes, rated IP68.', 'Is it waterproof?', { minTokens: 3, n: 4 }), 'or n')
+  t.ok(isEcho('Cheap flights to Rome? Try midweek.', 'cheap flights to Rome'), 'minTokens tokens: judged')
+})
+
+t.test('a short pleasantry said back is not an echo; a longer message of the same words is', async (t) => {
+  t.notOk(isEcho('Nice chatting with you too!', 'Nice chatting with you.'))
+  t.notOk(isEcho('好的，谢谢！不客气。', '好的，谢谢'))
+  t.equal(echoScore('Thank you so much too!', 'Thank you so much').index, -1, 'not judged')
+  t.ok(isEcho('You said: no, that was all for now, thank you. Bye!', 'No, that was all for now, thank you.'))
+  t.ok(
+    isEcho('Nice chatting about Rome with you too!', 'Nice chatting about Rome with you'),
+    'content: judged'
+  )
 })
 
 t.test('threshold option', async (t) => {
@@ -79,6 +94,9 @@ t.test('work cap: maxChars on the reply and on the user message', async (t) => {
   )
   const long = Array.from({ length: 700 }, (_, i) => `w${i}`).join(' ')
   t.equal(echoScore(`${long} ${user}`, user).matchedSpans.length, 1, 'long replies grow the buffers')
+  const big = echoScore(`Sure: ${long}`, long)
+  t.equal(big.score, 1, 'long user messages grow the buffers')
+  t.equal(big.coverage, 1)
   const huge = 'word '.repeat(200_000)
   t.doesNotThrow(() => isEcho(huge, huge))
 })
@@ -150,4 +168,45 @@ t.test('arbitrary Unicode never throws and spans never split a code point (prope
     { numRuns: 300 }
   )
   t.pass('no throw, no split')
+})
+
+t.test('score: one near-contiguous copy counts, phrases shared here and there do not', async (t) => {
+  const u = 'What is the phone number and price per night?'
+  const r = 'The phone number is +1 800-224-7835. The price per night is $216.'
+  const s = echoScore(r, u)
+  t.ok(s.coverage >= 0.6, `most of the message is found somewhere (${s.coverage})`)
+  t.ok(s.score < 0.5, `but in two pieces far apart (${s.score})`)
+  t.notOk(isEcho(r, u))
+  t.same(s.copy, { start: 0, end: 16 }, 'the longest copy')
+  t.equal(r.slice(s.copy!.start, s.copy!.end), 'The phone number')
+
+  const echo = `Sure. ${u.slice(0, -1)}, you asked.`
+  const e = echoScore(echo, u)
+  t.equal(e.score, 1)
+  t.equal(echo.slice(e.copy!.start, e.copy!.end), u.slice(0, -1))
+  t.equal(echoScore('Nothing in common here at all.', u).copy, null)
+})
+
+t.test('edits inside a copy: a dropped, added or changed word, two close edits', async (t) => {
+  const u = 'I think the emergency fund my bank charges for my savings is far too high'
+  t.ok(echoScore('I think the emergency fund my bank charges my savings is far too high', u).score > 0.9)
+  t.ok(
+    echoScore('I think the emergency fund my big bank charges for my savings is far too high', u).score > 0.9
+  )
+  t.ok(echoScore('I think the emergency fund his bank charges for my savings is far too high', u).score > 0.9)
+  const two = 'I think the emergency fund even bank charges my savings is far too high'
+  t.ok(echoScore(two, u).score > 0.6, 'up to 4 tokens replaced by as many (+-1)')
+  const far = 'I think the emergency fund, as I wrote in an earlier note, covers my savings is far too high'
+  t.ok(echoScore(far, u).score < 0.5, 'a long insertion splits the copy')
+})
+
+t.test('a user gram repeated many times: the copy still chains, coverage counts it once', async (t) => {
+  const u = 'go go go go go go go go now please'
+  const s = echoScore('go go go go go go go go now please', u)
+  t.equal(s.score, 1)
+  t.equal(s.coverage, 1)
+  const many = `${'go '.repeat(16)}now please`
+  const m = echoScore(many, many)
+  t.ok(m.score >= 0.5 && m.score < 1, `only the last 8 places of a gram are chained (${m.score})`)
+  t.equal(m.coverage, 1)
 })

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
-import { DEFAULTS, EchoGuard, isEcho } from '../src/index.ts'
+import { DEFAULTS, EchoGuard, echoScore, isEcho } from '../src/index.ts'
 
 interface Pair {
   id: string
@@ -99,3 +99,21 @@ for (const lang of ['en', 'zh'] as const) {
     }
   )
 }
+
+t.test('the streaming guard, fed 3-character deltas, agrees with isEcho on every pair', async (t) => {
+  let disagree = 0
+  let scoreDiff = 0
+  let echoes = 0
+  for (const x of pairs) {
+    const g = new EchoGuard(x.user)
+    for (let i = 0; i < x.reply.length; i += 3) g.push(x.reply.slice(i, i + 3))
+    g.end()
+    const whole = isEcho(x.reply, x.user)
+    if (whole) echoes++
+    if ((g.verdict?.kind === 'echo') !== whole) disagree++
+    if (g.score !== echoScore(x.reply, x.user).score) scoreDiff++
+  }
+  t.equal(disagree, 0, 'same verdict')
+  t.equal(scoreDiff, 0, 'same score')
+  t.ok(echoes >= pairs.length / 2, 'the set has echoes to agree on')
+})

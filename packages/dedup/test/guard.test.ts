@@ -32,7 +32,7 @@ t.test('modes: strip drops the echoed run, cut stops, flag passes everything', a
     'the seam is tidied'
   )
   t.match(strip.verdict, { kind: 'echo', at: 10 })
-  t.ok(strip.verdict!.score >= 0.4)
+  t.ok(strip.verdict!.score >= 0.5)
   t.equal(strip.score, 1)
   const cut = feed(user, reply, { mode: 'cut' }, 1)
   t.equal(cut.out, 'You said')
@@ -43,15 +43,20 @@ t.test('modes: strip drops the echoed run, cut stops, flag passes everything', a
   t.same(feed(user, clean, undefined, 3), { out: clean, verdict: null, score: 0 })
 })
 
-t.test('hold-back: at most n-1 tokens that could start a copy, plus the word being written', async (t) => {
+t.test('hold-back: at most g-1 tokens that could start a copy, plus the word being written', async (t) => {
   const g = new EchoGuard(user)
   t.equal(g.push('Well, the answer is '), 'Well, the answer is')
   t.equal(
     g.push('I think the new'),
     '',
-    'the 3 tokens that begin the user message are held, and the space before'
+    'the tokens that begin the user message are held, and the space before'
   )
-  t.equal(g.push(' idea is fine. '), ' I think the new idea is fine', 'released once they stop matching')
+  t.equal(g.push(' idea is fine'), '', 'a copied run is held while a later gram could still extend it')
+  t.equal(
+    g.push(' and more so. '),
+    ' I think the new idea is fine and more so',
+    'released once g + 2 tokens pass without a match'
+  )
   t.equal(g.push('partial'), '', 'the word being written is held, and the separators before it')
   t.equal(g.end(), '. partial')
   t.equal(g.push('late'), '', 'nothing after end()')
@@ -59,7 +64,11 @@ t.test('hold-back: at most n-1 tokens that could start a copy, plus the word bei
 
   const z = new EchoGuard('我也觉得这个手机的拍照效果很好')
   t.equal(z.push('嗯，我也觉'), '嗯', 'CJK: held from the first character that starts the user text')
-  t.equal(z.push('得不错。'), '', 'a run of copied characters is held until 3 tokens pass without a match')
+  t.equal(
+    z.push('得不错。'),
+    '',
+    'a run of copied characters is held until g + 2 tokens pass without a match'
+  )
   t.equal(z.end(), '，我也觉得不错。')
 })
 
@@ -67,10 +76,10 @@ t.test('a reused phrase is held while it runs, then released', async (t) => {
   const g = new EchoGuard(user)
   let out = g.push('Right, the new phone has ')
   t.equal(out, 'Right')
-  out += g.push('a nice look and feel overall.')
-  t.equal(out, 'Right, the new phone has a nice look and feel')
+  out += g.push('a nice look and feel overall. ')
+  t.equal(out, 'Right, the new phone has a nice look and feel overall')
   out += g.end()
-  t.equal(out, 'Right, the new phone has a nice look and feel overall.')
+  t.equal(out, 'Right, the new phone has a nice look and feel overall. ')
   t.equal(g.verdict, null)
 })
 
@@ -244,4 +253,29 @@ t.test('strip mode tidies the seam like stripEcho, Chinese too', async (t) => {
     ['我也觉得这个手机的拍照效果很好！Yes.', 'Yes.']
   ]
   for (const [reply, expected] of cases) t.equal(feed(zu, reply, undefined, 1).out, expected, reply)
+})
+
+t.test('short messages and pleasantries are not judged by the guard either', async (t) => {
+  t.equal(feed('Nice chatting with you.', 'Nice chatting with you too!', undefined, 3).verdict, null)
+  t.equal(feed('Is it waterproof?', 'Is it waterproof? Yes.', undefined, 3).verdict, null)
+  t.equal(
+    feed('Is it waterproof?', 'Is it waterproof? Yes.', { minTokens: 3 }, 3).verdict?.kind,
+    'echo',
+    'minTokens'
+  )
+  const two = feed(['Is it waterproof today', user], `Sure: ${user}.`, undefined, 2)
+  t.equal(two.verdict?.kind, 'echo', 'messages of different gram sizes: the wider gap holds')
+  t.equal(two.out, 'Sure.')
+})
+
+t.test('pooled buffers: long replies one after another (a reused table never fills up)', async (t) => {
+  // A reply of 300 distinct CJK tokens grows the loop detector's table past its reset size; the
+  // next guard reuses it at the smaller size and must grow it again instead of probing forever.
+  const long = Array.from({ length: 300 }, (_, i) => String.fromCharCode(0x4e00 + i * 7)).join('')
+  const u = '我也觉得这个手机的拍照效果很好'
+  for (let round = 0; round < 3; round++) {
+    const r = feed(u, `${long}${u}`, undefined, 2)
+    t.equal(r.verdict?.kind, 'echo', `round ${round}`)
+    t.equal(r.out, long)
+  }
 })

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import t from 'tap'
 import {
   type ChatMessage,
@@ -60,4 +61,48 @@ t.test('promptGuard appends the instruction to the system prompt, never mutating
   t.match(promptGuard([] as ChatMessage[], 'abcdef', { maxSentenceChars: 3 })[0]!.content, /"abc…"/)
   t.same(promptGuard(null as never, 'Q?'), [{ role: 'system', content: doNotRepeatInstruction('Q?') }])
   t.match(doNotRepeatInstruction('say "hi"'), /"say \\"hi\\""/, 'the sentence is quoted safely')
+})
+
+t.test('lastSentence = the regular-expression definition (property)', async (t) => {
+  const sentenceEnd = /[.!?。！？\n]+["'”’」』)）]*\s*/g
+  const reference = (text: string): string => {
+    const s = text.trim()
+    let start = 0
+    for (const m of s.matchAll(sentenceEnd)) {
+      const end = m.index + m[0].length
+      if (end < s.length) start = end
+    }
+    return s.slice(start).trim()
+  }
+  const chars = [
+    'a',
+    'b',
+    ' ',
+    '.',
+    '!',
+    '?',
+    '。',
+    '！',
+    '？',
+    '\n',
+    '"',
+    "'",
+    '”',
+    '’',
+    '」',
+    '』',
+    ')',
+    '）',
+    '\u3000',
+    '\t',
+    '中'
+  ]
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...chars), { maxLength: 40 }), (a) => {
+      const s = a.join('')
+      return lastSentence(s, 1000) === reference(s)
+    }),
+    { numRuns: 3000 }
+  )
+  t.pass('agrees')
 })

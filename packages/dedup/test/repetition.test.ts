@@ -1,4 +1,5 @@
 import t from 'tap'
+import { GramTable } from '../src/grams.ts'
 import { selfRepetition } from '../src/index.ts'
 
 t.test('detects a degenerate loop and gives the cut offset', async (t) => {
@@ -33,4 +34,15 @@ t.test('many distinct grams, caps and bad input', async (t) => {
   t.same(selfRepetition(undefined as unknown as string), { loop: false, cutAt: 0, gram: '' })
   t.equal(selfRepetition('\ud800\ud800\ud800').loop, false)
   t.throws(() => selfRepetition('x', { n: 0 }), { code: 'DEDUP_OPTION_RANGE' })
+})
+
+t.test('GramTable: reset to a smaller size than its buffers, then filled, still grows', async (t) => {
+  const table = new GramTable()
+  table.reset(200)
+  for (let i = 0; i < 200; i++) table.add(i, i)
+  table.reset(8)
+  for (let i = 0; i < 300; i++) table.add(i * 31, i)
+  t.equal(table.size, 300)
+  for (let i = 0; i < 300; i++) t.ok(table.find(i * 31, i) >= 0)
+  t.equal(table.find(-5, 7), -1)
 })
