@@ -143,7 +143,7 @@ t.test('per-user rate limit', async (t) => {
 })
 
 t.test('PAUSE and END from timers arrive as state frames', async (t) => {
-  const h = await startApp(t, { PAUSE_AFTER_MS: '60', END_AFTER_MS: '120' })
+  const h = await startApp(t, { PAUSE_AFTER_MS: '300', END_AFTER_MS: '300' })
   const c = client(t, h.wsUrl)
   await c.hello()
   c.send({ v: 1, type: 'text', id: '1', text: 'hello there' })
