@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { chromium } from 'playwright-core'
 import t from 'tap'
+import type * as Lib from '../src/index.ts'
 import { startServer } from './fixtures/server.ts'
 
 // The library as a page loads it: the built ES modules the server serves under /client/, the
@@ -8,7 +9,17 @@ import { startServer } from './fixtures/server.ts'
 // without the DOM library, hence the loose types inside them.
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
-type PageGlobal = Record<string, any>
+interface PageGlobal {
+  lib: typeof Lib
+  location: { origin: string }
+  sessionStorage: {
+    getItem(key: string): string | null
+    setItem(key: string, value: string): void
+    removeItem(key: string): void
+  }
+  sessions: Lib.SessionFrame[]
+  client: Lib.ChatClient
+}
 
 t.test('in Chromium: both transports, streamed replies, resume after a drop', async (t) => {
   if (!existsSync(CHROMIUM)) {
@@ -29,16 +40,19 @@ t.test('in Chromium: both transports, streamed replies, resume after a drop', as
   await page.goto(`${s.url}/healthz`)
   // Loaded by a module script, as a page would (a dynamic import() here would be rewritten by
   // the TypeScript loader of this test file).
-  await page.addScriptTag({ type: 'module', content: "import * as m from '/client/index.js'; globalThis.lib = m" })
-  await page.waitForFunction(() => (globalThis as PageGlobal).lib !== undefined)
+  await page.addScriptTag({
+    type: 'module',
+    content: "import * as m from '/client/index.js'; globalThis.lib = m"
+  })
+  await page.waitForFunction(() => (globalThis as unknown as PageGlobal).lib !== undefined)
 
   for (const transport of ['websocket', 'http'] as const) {
     const out = await page.evaluate(async (transport) => {
-      const g = globalThis as PageGlobal
+      const g = globalThis as unknown as PageGlobal
       const { ChatClient } = g.lib
       const c = new ChatClient({ url: g.location.origin, transport })
       const states: string[] = []
-      c.on('state', (e: { state: string }) => states.push(e.state))
+      c.on('state', (e) => states.push(e.state))
       const session = await c.connect()
       const replies = []
       for (const text of ['Hi, my order #1234 has not arrived yet', '我的订单什么时候到？']) {
@@ -46,7 +60,12 @@ t.test('in Chromium: both transports, streamed replies, resume after a drop', as
         const deltas: string[] = []
         for await (const d of reply) deltas.push(d)
         const result = await reply.result
-        replies.push({ deltas: deltas.length, joined: deltas.join(''), text: result.text, state: result.state })
+        replies.push({
+          deltas: deltas.length,
+          joined: deltas.join(''),
+          text: result.text,
+          state: result.state
+        })
       }
       c.close()
       return { state: session.state, resumed: session.resumed, states, replies, native: 'WebSocket' in g }
@@ -63,7 +82,7 @@ t.test('in Chromium: both transports, streamed replies, resume after a drop', as
 
   // Resume: a client keeping its token in sessionStorage, its connection dropped by the server.
   const uid = await page.evaluate(async () => {
-    const g = globalThis as PageGlobal
+    const g = globalThis as unknown as PageGlobal
     const { ChatClient } = g.lib
     const store = {
       get: () => g.sessionStorage.getItem('t'),
@@ -72,7 +91,7 @@ t.test('in Chromium: both transports, streamed replies, resume after a drop', as
     }
     const c = new ChatClient({ url: g.location.origin, tokenStore: store, reconnectBaseMs: 50 })
     g.sessions = []
-    c.on('session', (e: unknown) => g.sessions.push(e))
+    c.on('session', (e) => g.sessions.push(e))
     g.client = c
     const session = await c.connect()
     await c.send('where is my parcel?').result
@@ -80,10 +99,14 @@ t.test('in Chromium: both transports, streamed replies, resume after a drop', as
   })
   s.dropConnections()
   const resumed = await page.evaluate(async () => {
-    const g = globalThis as PageGlobal
+    const g = globalThis as unknown as PageGlobal
     while (g.sessions.length < 2) await new Promise((r) => setTimeout(r, 10))
     const result = await g.client.send('any news?').result
-    return { session: g.sessions[1], state: result.state, stored: g.sessionStorage.getItem('t') }
+    return {
+      session: g.sessions[1] as Lib.SessionFrame,
+      state: result.state,
+      stored: g.sessionStorage.getItem('t')
+    }
   })
   t.equal(resumed.session.uid, uid, 'the same conversation')
   t.equal(resumed.session.resumed, true)
