@@ -184,7 +184,16 @@ export class ChatClient {
         this.#opened(session)
         return session
       } catch (err) {
-        const e = err as ChatClientError
+        const e =
+          err instanceof ChatClientError
+            ? err
+            : new ChatClientError(
+                ClientErrorCode.BAD_FRAME,
+                `The server's session answer is not valid: ${err}`,
+                {
+                  cause: err
+                }
+              )
         if (this.#isClosed()) throw e
         if (e.code === 'UNAUTHORIZED' && this.#token !== undefined) {
           // A token from another secret or past its lifetime: a new session, at once.

@@ -140,6 +140,13 @@ t.test('HTTP: answers that are not the server’s (a proxy, a cut stream, junk)'
   t.equal(err.message, 'HTTP 502 Bad Gateway')
   t.equal(err.statusCode, 502)
 
+  const garbled = client(t, {
+    url: 'http://127.0.0.1:9',
+    token: 'v1.u1.9999999999.mac',
+    fetch: fetchOf(() => new Response('{"state":', { status: 200 }))
+  })
+  await t.rejects(garbled.connect(), { code: 'BAD_FRAME', message: /session answer is not valid/ })
+
   const session = () =>
     Response.json({ uid: 'u1', token: 'v1.u1.9999999999.mac', state: 'HELLO' }, { status: 201 })
   let answer = session
