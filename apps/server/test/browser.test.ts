@@ -4,10 +4,11 @@ import { join } from 'node:path'
 import { redisForTest } from '@chatbot-pro/test-utils'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import t, { type Test } from 'tap'
+
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
 import type { ChatMessage, LlmProvider } from '../src/llm/types.ts'
-import { SECRET, startApp } from './fixtures/harness.ts'
+import { client, SECRET, startApp } from './fixtures/harness.ts'
 
 // Page functions run in the browser; this file is type-checked without the DOM library.
 declare const document: {
@@ -19,26 +20,34 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const artifacts = join(import.meta.dirname, '..', 'test-results')
 const HAN = /[\u4e00-\u9fff]/u
 
-async function open(t: Test, url: string): Promise<{ page: Page; problems: string[] }> {
+let browser: Promise<Browser> | undefined
+
+/** One Chromium for the file (a launch costs seconds); a new page per test. */
+async function open(test: Test, url: string): Promise<{ page: Page; problems: string[] }> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH`
     )
   }
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync'
-    ]
-  })
-  t.teardown(() => browser.close())
-  const page = await browser.newPage()
+  if (browser === undefined) {
+    browser = chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync'
+      ]
+    })
+    const launched = browser
+    t.teardown(async () => (await launched).close())
+  }
+  const context = await (await browser).newContext()
+  test.teardown(() => context.close())
+  const page = await context.newPage()
   const problems: string[] = []
   page.on('pageerror', (err) => problems.push(err.message))
   await page.goto(`${url}/`)
@@ -152,6 +161,38 @@ t.test('the web page says what a refusal means (RATE_LIMITED)', async (t) => {
   await page.click('#send')
   await page.waitForSelector('#error[data-code="RATE_LIMITED"]')
   t.match(await page.textContent('#error'), /too quickly: sending yours in \d+ s/)
+})
+
+t.test('the web page says the server is overloaded, with its retry time, then gets the reply', async (t) => {
+  const h = await startApp(t, {
+    LLM_LATENCY_MS: '600',
+    QUEUE_CAPACITY: '1',
+    QUEUE_CONCURRENCY: '1',
+    CODEL_TARGET_MS: '10000',
+    CODEL_INTERVAL_MS: '1000'
+  })
+  const { page, problems } = await open(t, h.url)
+  // Two other users take the one LLM slot and the one queue place.
+  const queue = (h.app as unknown as { queues: { turns: { inFlight: number; depth: number } } }).queues.turns
+  for (const [i, full] of [() => queue.inFlight === 1, () => queue.depth === 1].entries()) {
+    const other = client(t, h.wsUrl)
+    await other.hello()
+    other.send({ v: 1, type: 'text', id: `o${i}`, text: 'taking the capacity' })
+    while (!full()) await new Promise((r) => setTimeout(r, 5))
+  }
+  await page.fill('#input', 'is anyone there?')
+  await page.click('#send')
+  await page.waitForSelector('#error[data-code="OVERLOADED"]')
+  t.match(await page.textContent('#error'), /overloaded: retrying in \d+ s \(attempt 1\)/)
+  await page.waitForFunction(
+    () => document.querySelectorAll('.msg.assistant:not(.streaming)').length === 1,
+    null,
+    {
+      timeout: 10_000
+    }
+  )
+  t.equal(await page.isHidden('#error'), true, 'the message went through on its retry')
+  t.same(problems, [], 'no page errors')
 })
 
 /** A model that repeats the user's message inside its reply: the echo guard strips the repetition. */
