@@ -1,4 +1,5 @@
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import dedupPlugin from '@chatbot-pro/dedup/fastify'
 import { loadTokenCounter } from '@chatbot-pro/fsm'
 import fsmPlugin from '@chatbot-pro/fsm/fastify'
@@ -175,6 +176,12 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   httpRoutes(app, svc, signer, config, flush)
 
   await app.register(fastifyStatic, { root: join(import.meta.dirname, '..', 'public'), prefix: '/' })
+  // The page's client library: @chatbot-pro/client's own ES modules, served as built (no bundler).
+  await app.register(fastifyStatic, {
+    root: dirname(fileURLToPath(import.meta.resolve('@chatbot-pro/client'))),
+    prefix: '/client/',
+    decorateReply: false
+  })
 
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async () => {
