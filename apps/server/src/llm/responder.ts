@@ -1,0 +1,619 @@
+import {
+  EN,
+  INTENTS,
+  type Intent,
+  type IntentTemplates,
+  KEYWORDS,
+  type LanguageTemplates,
+  ORDER_WORDS,
+  PRODUCTS,
+  ZH
+} from './responder-data.ts'
+
+// The user's message is read in one pass over its UTF-16 code units, without regular expressions
+// or substrings: words and CJK characters become 32-bit hashes looked up in one open-addressing
+// table (keywords, products, and the token pairs the templates contain). Only the entities the
+// reply quotes (an order number, an email) are sliced out.
+
+const FNV = 0x811c9dc5
+const PRIME = 0x01000193
+
+/** murmur3's 32-bit finalizer: spreads a hash over all bits. */
+function fmix(h: number): number {
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h | 0 || 1
+}
+
+function hanHash(c: number): number {
+  // Distinct for every code unit (an odd multiplier is a bijection); pairHash mixes afterwards.
+  return Math.imul(c ^ 0x5bd1e995, 0x9e3779b1) | 1
+}
+
+function pairHash(a: number, b: number): number {
+  return fmix(Math.imul(a, 0x9e3779b1) ^ b)
+}
+
+/** Class tokens: any number, any product, any email are alike when pairs are compared. */
+const NUM_H = fmix(0x6e756d)
+const PRODUCT_H = fmix(0x70726f64)
+const EMAIL_H = fmix(0x656d6c)
+
+/** Placeholders of the compiled templates (control characters never appear in a template): 1 order, 2 product, 3 email. */
+const SLOT_ORDER = 1
+const SLOT_PRODUCT = 2
+
+const SLOT_CHAR = ['', '\u0001', '\u0002', '\u0003']
+
+/** Bits of a keyword entry: intent (3 bits, +1), weight (2), product (4, +1), order word (1). */
+const KW_SHIFT = 12
+const PID_MASK = 0xfff
+
+/** Open-addressing hash table of non-zero 32-bit keys to non-negative values. */
+class IntTable {
+  readonly #keys: Int32Array
+  readonly #vals: Int32Array
+  readonly #mask: number
+  size = 0
+
+  constructor(capacity: number) {
+    this.#keys = new Int32Array(capacity)
+    this.#vals = new Int32Array(capacity)
+    this.#mask = capacity - 1
+  }
+
+  get(key: number): number {
+    const keys = this.#keys
+    for (let i = key & this.#mask; ; i = (i + 1) & this.#mask) {
+      const k = keys[i]!
+      if (k === key) return this.#vals[i]!
+      if (k === 0) return -1
+    }
+  }
+
+  set(key: number, val: number): void {
+    const keys = this.#keys
+    for (let i = key & this.#mask; ; i = (i + 1) & this.#mask) {
+      const k = keys[i]!
+      if (k === key || k === 0) {
+        if (k === 0) {
+          /* c8 ignore next: sized at build time for the data, with a wide margin */
+          if (++this.size > this.#mask >> 1) throw new Error('responder table full')
+          keys[i] = key
+        }
+        this.#vals[i] = val
+        return
+      }
+    }
+  }
+}
+
+const table = new IntTable(8192)
+let pairCount = 0
+
+function wordHashOf(word: string): number {
+  let w = FNV
+  for (let i = 0; i < word.length; i++) w = Math.imul(w ^ word.charCodeAt(i), PRIME)
+  return fmix(w)
+}
+
+/** Key of a keyword: a word hash, or the pair hash of a two-character CJK word. */
+function keywordKey(word: string): number {
+  const c = word.charCodeAt(0)
+  if (c >= 0x2e80) return pairHash(hanHash(c), hanHash(word.charCodeAt(1)))
+  return wordHashOf(word)
+}
+
+/** CJK characters that begin / end a two-character keyword: the other pairs skip the lookup. */
+const KW_FIRST = new Uint8Array(0x10000)
+const KW_SECOND = new Uint8Array(0x10000)
+
+function addKeyword(word: string, bits: number): void {
+  if (word.charCodeAt(0) >= 0x2e80) {
+    KW_FIRST[word.charCodeAt(0)] = 1
+    KW_SECOND[word.charCodeAt(1)] = 1
+  }
+  const key = keywordKey(word)
+  const old = table.get(key)
+  table.set(key, old < 0 ? bits << KW_SHIFT : old | (bits << KW_SHIFT))
+}
+
+for (let i = 0; i < INTENTS.length - 1; i++) {
+  for (const entry of KEYWORDS[INTENTS[i] as Exclude<Intent, 'fallback'>]) {
+    const [word, weight] = entry.split(' ') as [string, string]
+    addKeyword(word, (i + 1) | (Number(weight) << 3))
+  }
+}
+for (let p = 0; p < PRODUCTS.length; p++) {
+  for (const name of (PRODUCTS[p] as (typeof PRODUCTS)[number]).names) addKeyword(name, (p + 1) << 5)
+}
+for (const word of ORDER_WORDS) addKeyword(word, 1 << 9)
+
+function isWordChar(c: number): boolean {
+  return (
+    (c >= 97 && c <= 122) ||
+    (c >= 65 && c <= 90) ||
+    (c >= 48 && c <= 57) ||
+    (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7)
+  )
+}
+
+function isCjk(c: number): boolean {
+  return (
+    (c >= 0x4e00 && c <= 0x9fff) ||
+    (c >= 0x3400 && c <= 0x4dbf) ||
+    (c >= 0x3040 && c <= 0x30ff) ||
+    (c >= 0xac00 && c <= 0xd7af)
+  )
+}
+
+function isEmailChar(c: number): boolean {
+  return isWordChar(c) || c === 46 || c === 45 || c === 95 || c === 43 || c === 37
+}
+
+// Scan results: module-level scratch, filled by scan() and read synchronously right after.
+const scores = new Int32Array(INTENTS.length)
+const MAX_HITS = 32
+/**
+ * Below this many tokens, the echo detector compares pairs of tokens (its n-gram shrinks to 2 for
+ * short messages), so one pair the reply shares with the message can make it look like an echo:
+ * the reply then avoids sentences holding a pair of the message, also across sentence seams.
+ */
+const SHORT_MESSAGE_TOKENS = 9
+const userPairs = new Int32Array(SHORT_MESSAGE_TOKENS)
+const hits = new Int32Array(MAX_HITS)
+let hitMark = new Uint8Array(PID_MASK + 1)
+let hitCount = 0
+let tokenCount = 0
+let textHash = 0
+let cjk = false
+let product = -1
+let orderStart = -1
+let orderEnd = -1
+let orderHashed = false
+let atIndex = -1
+let prevToken = 0
+let orderUntil = -1
+let firstToken = 0
+/** Template mode: the pair hashes of the template being compiled. */
+let templatePairs: number[] | null = null
+
+/** The pair `key` of the token at index `tokenCount` and the one before it (see scan). */
+function pair(key: number): void {
+  // Every pair of a short message, for the seams between sentences (see SHORT_MESSAGE_TOKENS).
+  if (tokenCount < SHORT_MESSAGE_TOKENS) userPairs[tokenCount - 1] = key
+  const v = table.get(key)
+  if (v > 0) {
+    keyword(v >>> KW_SHIFT)
+    const pid = v & PID_MASK
+    if (pid !== 0 && hitMark[pid] === 0 && hitCount < MAX_HITS) {
+      hitMark[pid] = 1
+      hits[hitCount++] = pid
+    }
+  }
+}
+
+function keyword(kw: number): void {
+  if (kw === 0) return
+  const intent = kw & 7
+  if (intent !== 0) scores[intent - 1]! += (kw >>> 3) & 3
+  const p = (kw >>> 5) & 15
+  if (p !== 0 && product < 0) product = p - 1
+  if ((kw & (1 << 9)) !== 0) orderUntil = tokenCount + 3
+}
+
+/** The token hash of the word `text.slice(start, end)` (FNV `w`), after noting what it says. */
+function word(text: string, start: number, end: number, w: number, digits: boolean): number {
+  if (digits) {
+    const len = end - start
+    if (len >= 3 && len <= 12 && !orderHashed) {
+      const before = start > 0 ? text.charCodeAt(start - 1) : 0
+      if (before === 35 || before === 0xff03) {
+        orderStart = start
+        orderEnd = end
+        orderHashed = true
+      } else if (orderStart < 0 && tokenCount <= orderUntil) {
+        orderStart = start
+        orderEnd = end
+      }
+    }
+    return NUM_H
+  }
+  const h = fmix(w)
+  const v = table.get(h)
+  if (v <= 0) return h
+  const kw = v >>> KW_SHIFT
+  if (templatePairs === null) keyword(kw)
+  return ((kw >>> 5) & 15) !== 0 ? PRODUCT_H : h
+}
+
+/**
+ * Reads `text` into the scratch state above. Tokens: words of letters and digits, and every CJK
+ * character. The pair of a token with the one before is hashed and looked up only where it can
+ * matter: a possible two-character keyword, or any pair of a short message (the echo-avoiding
+ * choice applies to those only); the characters of a long Chinese message skip both.
+ */
+function scan(text: string): void {
+  for (let i = 0; i < scores.length; i++) scores[i] = 0
+  hitCount = 0
+  cjk = false
+  product = -1
+  orderStart = -1
+  orderEnd = -1
+  orderHashed = false
+  atIndex = -1
+  orderUntil = -1
+  firstToken = 0
+  // Locals in the loop: module-level bindings are measurably slower to update per character.
+  let prev = 0
+  let count = 0
+  let th = FNV
+  let prevHan = 0
+  const len = text.length
+  let i = 0
+  while (i < len) {
+    let c = text.charCodeAt(i)
+    let t: number
+    let kwPair = false
+    if (c >= 0x2e80) {
+      i++
+      if (!isCjk(c)) {
+        prevHan = 0
+        continue
+      }
+      cjk = true
+      t = hanHash(c)
+      kwPair = KW_FIRST[prevHan] === 1 && KW_SECOND[c] === 1
+      prevHan = c
+    } else if (isWordChar(c)) {
+      const start = i
+      let w = FNV
+      let digits = true
+      for (;;) {
+        // ASCII case folding; other letters keep their case (rare in this desk's keywords).
+        w = Math.imul(w ^ (c >= 65 && c <= 90 ? c + 32 : c), PRIME)
+        if (c > 57 || c < 48) digits = false
+        if (++i === len) break
+        c = text.charCodeAt(i)
+        if (isWordChar(c)) continue
+        // An apostrophe between letters stays inside the word ("don't").
+        if ((c === 39 || c === 0x2019) && i + 1 < len && isWordChar(text.charCodeAt(i + 1))) {
+          w = Math.imul(w ^ 39, PRIME)
+          digits = false
+          continue
+        }
+        break
+      }
+      tokenCount = count
+      t = word(text, start, i, w, digits)
+      prevHan = 0
+    } else {
+      i++
+      prevHan = 0
+      if (c === 64) {
+        if (atIndex < 0) atIndex = i - 1
+        continue
+      }
+      if (c >= 4 || c === 0) continue
+      t = c === SLOT_ORDER ? NUM_H : c === SLOT_PRODUCT ? PRODUCT_H : EMAIL_H
+    }
+    if (prev === 0) firstToken = t
+    else if (templatePairs !== null) templatePairs.push(pairHash(prev, t))
+    else if (kwPair || count < SHORT_MESSAGE_TOKENS) {
+      tokenCount = count
+      pair(pairHash(prev, t))
+    }
+    prev = t
+    count++
+    // The reply's variant seed: a hash of the message's tokens (punctuation does not change it).
+    th = Math.imul(th ^ t, PRIME)
+  }
+  prevToken = prev
+  tokenCount = count
+  textHash = fmix(th)
+}
+
+/** The email address around `atIndex`, masked as a support desk would (`j***@example.com`). */
+function maskedEmail(text: string): string | null {
+  let a = atIndex
+  while (a > 0 && isEmailChar(text.charCodeAt(a - 1))) a--
+  let b = atIndex + 1
+  let dot = false
+  while (b < text.length && isEmailChar(text.charCodeAt(b))) {
+    if (text.charCodeAt(b) === 46 && b + 1 < text.length && isWordChar(text.charCodeAt(b + 1))) dot = true
+    b++
+  }
+  while (b > atIndex + 1 && text.charCodeAt(b - 1) === 46) b--
+  if (a === atIndex || !dot) return null
+  return `${text[a]}***${text.slice(atIndex, b)}`
+}
+
+/** A compiled template sentence. */
+interface Sentence {
+  /** Output tokens; a token starting with a slot character is replaced by the entity. */
+  tokens: string[]
+  /** Token 0 when the sentence does not open the reply (English: with its leading space). */
+  lead: string
+  /** Ids of the token pairs of the sentence, for the echo-avoiding choice. */
+  pairs: Int32Array
+  /** Bit per slot used. */
+  slots: number
+  /** Hashes of the first and last token, for the pair across the seam with the next sentence. */
+  first: number
+  last: number
+}
+
+interface CompiledIntent {
+  core: Sentence[]
+  withOrder: Sentence[] | null
+  withEmail: Sentence[] | null
+  product: Sentence[] | null
+  more: Sentence[]
+}
+
+interface CompiledLanguage {
+  zh: boolean
+  intents: CompiledIntent[]
+  hello: Sentence[]
+  closing: Sentence[]
+  history: Sentence
+  entries: string[][]
+  echo: readonly string[]
+}
+
+function slotted(source: string): string {
+  return source
+    .replaceAll('{order}', '\u0001')
+    .replaceAll('{product}', '\u0002')
+    .replaceAll('{email}', '\u0003')
+}
+
+function compile(source: string, zh: boolean): Sentence {
+  const parts = slotted(source).split(' ')
+  const tokens = zh ? parts : parts.map((p, i) => (i === 0 ? p : ` ${p}`))
+  let slots = 0
+  for (const p of parts) {
+    const c = p.charCodeAt(0)
+    if (c > 0 && c < 4) slots |= 1 << c
+  }
+  templatePairs = []
+  scan(zh ? parts.join('') : parts.join(' '))
+  const ids = new Set<number>()
+  for (const key of templatePairs) {
+    const v = table.get(key)
+    let pid = v < 0 ? 0 : v & PID_MASK
+    if (pid === 0) {
+      pid = ++pairCount
+      /* c8 ignore next: the data has about a thousand distinct pairs */
+      if (pid > PID_MASK) throw new Error('too many template token pairs')
+      table.set(key, v < 0 ? pid : v | pid)
+    }
+    ids.add(pid)
+  }
+  templatePairs = null
+  return {
+    tokens,
+    lead: zh ? (tokens[0] as string) : ` ${tokens[0]}`,
+    pairs: Int32Array.from(ids),
+    slots,
+    first: firstToken,
+    last: prevToken
+  }
+}
+
+function compileLanguage(t: LanguageTemplates, zh: boolean): CompiledLanguage {
+  const all = (list: readonly string[] | undefined): Sentence[] | null =>
+    list === undefined ? null : list.map((s) => compile(s, zh))
+  return {
+    zh,
+    intents: INTENTS.map((name) => {
+      const i: IntentTemplates = t.intents[name]
+      return {
+        core: all(i.core) as Sentence[],
+        withOrder: all(i.withOrder),
+        withEmail: all(i.withEmail),
+        product: all(i.product),
+        more: all(i.more) as Sentence[]
+      }
+    }),
+    hello: all(t.hello) as Sentence[],
+    closing: all(t.closing) as Sentence[],
+    history: compile(t.history, zh),
+    entries: t.entries.map((e) => e.split(' ')),
+    echo: t.echo
+  }
+}
+
+const LANGS = [compileLanguage(EN, false), compileLanguage(ZH, true)] as const
+hitMark = new Uint8Array(pairCount + 1)
+
+const ORDER_INTENT = INTENTS.indexOf('order')
+const ACCOUNT_INTENT = INTENTS.indexOf('account')
+const GREETING_INTENT = INTENTS.indexOf('greeting')
+const THANKS_INTENT = INTENTS.indexOf('thanks')
+const FALLBACK_INTENT = INTENTS.indexOf('fallback')
+
+let avoid = false
+let avoidProduct = false
+/** Last token hash of the reply so far (0 at the start). */
+let lastToken = 0
+
+function clashes(s: Sentence): boolean {
+  if (!avoid) return false
+  if (avoidProduct && (s.slots & (1 << SLOT_PRODUCT)) !== 0) return true
+  const p = s.pairs
+  for (let i = 0; i < p.length; i++) if (hitMark[p[i]!] === 1) return true
+  if (lastToken !== 0) {
+    const seam = pairHash(lastToken, s.first)
+    for (let i = 0; i < tokenCount - 1; i++) if (userPairs[i] === seam) return true
+  }
+  return false
+}
+
+function pick(list: Sentence[], salt: number): Sentence {
+  const from = (fmix(textHash + salt) >>> 0) % list.length
+  for (let j = 0; j < list.length; j++) {
+    const s = list[(from + j) % list.length] as Sentence
+    if (!clashes(s)) return s
+  }
+  return list[from] as Sentence
+}
+
+/** Entity values of the current reply (English slot tokens get their leading space on output). */
+let slotOrder = ''
+let slotProduct = ''
+let slotEmail = ''
+
+function emit(out: string[], s: Sentence, zh: boolean): void {
+  lastToken = s.last
+  const toks = s.tokens
+  for (let i = 0; i < toks.length; i++) {
+    const spaced = !zh && (i > 0 || out.length > 0)
+    let tok = i === 0 && spaced ? s.lead : (toks[i] as string)
+    const c = tok.charCodeAt(spaced ? 1 : 0)
+    if (c > 0 && c < 4) {
+      const value = c === SLOT_ORDER ? slotOrder : c === SLOT_PRODUCT ? slotProduct : slotEmail
+      const at = tok.indexOf(SLOT_CHAR[c] as string)
+      tok = tok.slice(0, at) + value + tok.slice(at + 1)
+    }
+    out.push(tok)
+  }
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n)
+}
+
+/** A padding entry: every entry has its own number, so a long reply never loops on itself. */
+function entry(out: string[], L: CompiledLanguage, n: number): void {
+  const parts = L.entries[(n + (textHash >>> 0)) % L.entries.length] as string[]
+  const time = `${pad2(8 + (n % 12))}:${pad2((n * 7) % 60)}`
+  for (const p of parts) {
+    const v = p === '{n}' ? String(n) : p.startsWith('{time}') ? time + p.slice(6) : p
+    out.push(L.zh ? v : ` ${v}`)
+  }
+}
+
+/** Adds every sentence of `list` (from a hashed start) that brings the length closer to `target`. */
+function extend(out: string[], list: Sentence[], target: number, salt: number, zh: boolean): void {
+  const n = list.length
+  if (n === 0) return
+  const from = (fmix(textHash + salt) >>> 0) % n
+  for (let j = 0; j < n && out.length < target; j++) {
+    const s = list[(from + j) % n] as Sentence
+    if (out.length + s.tokens.length - target > target - out.length) continue
+    if (clashes(s)) continue
+    emit(out, s, zh)
+  }
+}
+
+function echoTokens(out: string[], L: CompiledLanguage, text: string): void {
+  // The echo path allocates freely: it exists to be caught, at a configured rate.
+  const form = L.echo[(textHash >>> 8) % L.echo.length] as string
+  const echo = form.replace('{text}', text)
+  if (!L.zh) {
+    for (const w of echo.split(' ')) if (w.length > 0) out.push(out.length === 0 ? w : ` ${w}`)
+    return
+  }
+  for (let i = 0; i < echo.length; ) {
+    let end = Math.min(echo.length, i + 2)
+    // Never end a token between the two halves of a surrogate pair.
+    const last = echo.charCodeAt(end - 1)
+    if (last >= 0xd800 && last <= 0xdbff && end < echo.length) end++
+    out.push(echo.slice(i, end))
+    i = end
+  }
+}
+
+/** What {@link analyze} found in a message. */
+export interface Analysis {
+  intent: Intent
+  language: 'en' | 'zh'
+  /** The order number as written, without `#`. */
+  order: string | null
+  /** The product's English name. */
+  product: string | null
+  /** The email address, masked. */
+  email: string | null
+}
+
+function intentOf(text: string): number {
+  let best = -1
+  let bestScore = 0
+  for (let i = 0; i <= ORDER_INTENT; i++) {
+    if (scores[i]! > bestScore) {
+      bestScore = scores[i]!
+      best = i
+    }
+  }
+  if (best >= 0) return best
+  if (orderStart >= 0) return ORDER_INTENT
+  if (atIndex >= 0 && maskedEmail(text) !== null) return ACCOUNT_INTENT
+  if (scores[THANKS_INTENT]! > 0) return THANKS_INTENT
+  if (scores[GREETING_INTENT]! > 0) return GREETING_INTENT
+  return FALLBACK_INTENT
+}
+
+/** The intent, language and entities the responder reads in `text` (for tests and logs). */
+export function analyze(text: string): Analysis {
+  scan(text)
+  const intent = INTENTS[intentOf(text)] as Intent
+  for (let i = 0; i < hitCount; i++) hitMark[hits[i]!] = 0
+  return {
+    intent,
+    language: cjk ? 'zh' : 'en',
+    order: orderStart < 0 ? null : text.slice(orderStart, orderEnd),
+    product: product < 0 ? null : (PRODUCTS[product] as (typeof PRODUCTS)[number]).en,
+    email: atIndex < 0 ? null : maskedEmail(text)
+  }
+}
+
+/**
+ * The reply of the support desk to `text`, as tokens (English words with their leading space,
+ * Chinese words of one to three characters), about `target` of them: one answer sentence, then
+ * follow-ups while they bring the length closer to `target`, then numbered case-history entries
+ * for budgets longer than every template. With `echo`, the reply ends by repeating the user's
+ * message, as a model that parrots its input would.
+ */
+export function respond(text: string, target: number, echo: boolean): string[] {
+  scan(text)
+  const intent = intentOf(text)
+  const L = LANGS[cjk ? 1 : 0]
+  const zh = L.zh
+  const it = L.intents[intent] as CompiledIntent
+  avoid = tokenCount >= 3 && tokenCount < SHORT_MESSAGE_TOKENS
+  avoidProduct = zh && product >= 0
+  const out: string[] = []
+  lastToken = 0
+  let core = it.core
+  if (orderStart >= 0 && it.withOrder !== null) {
+    core = it.withOrder
+    slotOrder = `#${text.slice(orderStart, orderEnd)}`
+  } else if (atIndex >= 0 && it.withEmail !== null) {
+    const email = maskedEmail(text)
+    if (email !== null) {
+      core = it.withEmail
+      slotEmail = email
+    }
+  }
+  if (intent <= ORDER_INTENT && scores[GREETING_INTENT]! > 0) emit(out, pick(L.hello, 1), zh)
+  emit(out, pick(core, 2), zh)
+  if (product >= 0 && it.product !== null && out.length < target) {
+    const p = PRODUCTS[product] as (typeof PRODUCTS)[number]
+    slotProduct = zh ? p.zh : p.en
+    const s = pick(it.product, 3)
+    if (!clashes(s)) emit(out, s, zh)
+  }
+  extend(out, it.more, target, 4, zh)
+  extend(out, L.closing, target, 5, zh)
+  if (target - out.length > 8) {
+    emit(out, L.history, zh)
+    for (let n = 1; out.length < target; n++) entry(out, L, n)
+  }
+  if (echo) echoTokens(out, L, text)
+  for (let i = 0; i < hitCount; i++) hitMark[hits[i]!] = 0
+  return out
+}
