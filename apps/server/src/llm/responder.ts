@@ -29,8 +29,8 @@ function fmix(h: number): number {
 }
 
 function hanHash(c: number): number {
-  // Distinct for every code unit (an odd multiplier is a bijection); pairHash mixes afterwards.
-  return Math.imul(c ^ 0x5bd1e995, 0x9e3779b1) | 1
+  // The code unit itself: distinct per character, and pairHash mixes afterwards.
+  return c
 }
 
 function pairHash(a: number, b: number): number {
@@ -107,14 +107,20 @@ function keywordKey(word: string): number {
   return wordHashOf(word)
 }
 
-/** CJK characters that begin / end a two-character keyword: the other pairs skip the lookup. */
-const KW_FIRST = new Uint8Array(0x10000)
-const KW_SECOND = new Uint8Array(0x10000)
+/**
+ * Per UTF-16 code unit: bit 0 a CJK character (a token of its own), bit 1 / bit 2 the first /
+ * second character of a two-character keyword (the other pairs skip the lookup). One load per
+ * character of a Chinese message.
+ */
+const CJK_CHAR = 1
+const KW_FIRST = 2
+const KW_SECOND = 4
+const CJK_FLAGS = new Uint8Array(0x10000)
 
 function addKeyword(word: string, bits: number): void {
   if (word.charCodeAt(0) >= 0x2e80) {
-    KW_FIRST[word.charCodeAt(0)] = 1
-    KW_SECOND[word.charCodeAt(1)] = 1
+    CJK_FLAGS[word.charCodeAt(0)]! |= KW_FIRST
+    CJK_FLAGS[word.charCodeAt(1)]! |= KW_SECOND
   }
   const key = keywordKey(word)
   const old = table.get(key)
@@ -141,6 +147,13 @@ function isWordChar(c: number): boolean {
   )
 }
 
+/**
+ * Per code unit below U+0250: 0 for a separator, else the code folded to lower case (letters and
+ * digits). One table load per character instead of a chain of range tests.
+ */
+const WORD = new Uint16Array(0x250)
+for (let c = 0; c < 0x250; c++) if (isWordChar(c)) WORD[c] = c >= 65 && c <= 90 ? c + 32 : c
+
 function isCjk(c: number): boolean {
   return (
     (c >= 0x4e00 && c <= 0x9fff) ||
@@ -149,6 +162,8 @@ function isCjk(c: number): boolean {
     (c >= 0xac00 && c <= 0xd7af)
   )
 }
+
+for (let c = 0x2e80; c < 0x10000; c++) if (isCjk(c)) CJK_FLAGS[c]! |= CJK_CHAR
 
 function isEmailChar(c: number): boolean {
   return isWordChar(c) || c === 46 || c === 45 || c === 95 || c === 43 || c === 37
@@ -164,6 +179,7 @@ const MAX_HITS = 32
  */
 const SHORT_MESSAGE_TOKENS = 9
 const userPairs = new Int32Array(SHORT_MESSAGE_TOKENS)
+const firstTokens = new Int32Array(SHORT_MESSAGE_TOKENS)
 const hits = new Int32Array(MAX_HITS)
 let hitMark = new Uint8Array(PID_MASK + 1)
 let hitCount = 0
@@ -181,18 +197,12 @@ let firstToken = 0
 /** Template mode: the pair hashes of the template being compiled. */
 let templatePairs: number[] | null = null
 
-/** The pair `key` of the token at index `tokenCount` and the one before it (see scan). */
-function pair(key: number): void {
-  // Every pair of a short message, for the seams between sentences (see SHORT_MESSAGE_TOKENS).
-  if (tokenCount < SHORT_MESSAGE_TOKENS) userPairs[tokenCount - 1] = key
-  const v = table.get(key)
-  if (v > 0) {
-    keyword(v >>> KW_SHIFT)
-    const pid = v & PID_MASK
-    if (pid !== 0 && hitMark[pid] === 0 && hitCount < MAX_HITS) {
-      hitMark[pid] = 1
-      hits[hitCount++] = pid
-    }
+/** Notes a pair of the message that a template sentence also holds. */
+function hit(v: number): void {
+  const pid = v & PID_MASK
+  if (pid !== 0 && hitMark[pid] === 0 && hitCount < MAX_HITS) {
+    hitMark[pid] = 1
+    hits[hitCount++] = pid
   }
 }
 
@@ -252,6 +262,8 @@ function scan(text: string): void {
   let count = 0
   let th = FNV
   let prevHan = 0
+  let han = false
+  const template = templatePairs !== null
   const len = text.length
   let i = 0
   while (i < len) {
@@ -260,25 +272,28 @@ function scan(text: string): void {
     let kwPair = false
     if (c >= 0x2e80) {
       i++
-      if (!isCjk(c)) {
+      const f = CJK_FLAGS[c] as number
+      if ((f & CJK_CHAR) === 0) {
         prevHan = 0
         continue
       }
-      cjk = true
+      han = true
       t = hanHash(c)
-      kwPair = KW_FIRST[prevHan] === 1 && KW_SECOND[c] === 1
-      prevHan = c
-    } else if (isWordChar(c)) {
+      kwPair = (f & KW_SECOND) !== 0 && (prevHan & KW_FIRST) !== 0
+      prevHan = f
+    } else if (c < 0x250 && WORD[c] !== 0) {
       const start = i
       let w = FNV
       let digits = true
+      let f = WORD[c] as number
       for (;;) {
         // ASCII case folding; other letters keep their case (rare in this desk's keywords).
-        w = Math.imul(w ^ (c >= 65 && c <= 90 ? c + 32 : c), PRIME)
-        if (c > 57 || c < 48) digits = false
+        w = Math.imul(w ^ f, PRIME)
+        if (f > 57) digits = false
         if (++i === len) break
         c = text.charCodeAt(i)
-        if (isWordChar(c)) continue
+        f = c < 0x250 ? (WORD[c] as number) : 0
+        if (f !== 0) continue
         // An apostrophe between letters stays inside the word ("don't").
         if ((c === 39 || c === 0x2019) && i + 1 < len && isWordChar(text.charCodeAt(i + 1))) {
           w = Math.imul(w ^ 39, PRIME)
@@ -301,11 +316,16 @@ function scan(text: string): void {
       t = c === SLOT_ORDER ? NUM_H : c === SLOT_PRODUCT ? PRODUCT_H : EMAIL_H
     }
     if (prev === 0) firstToken = t
-    else if (templatePairs !== null) templatePairs.push(pairHash(prev, t))
-    else if (kwPair || count < SHORT_MESSAGE_TOKENS) {
-      tokenCount = count
-      pair(pairHash(prev, t))
+    else if (template) (templatePairs as number[]).push(pairHash(prev, t))
+    else if (kwPair) {
+      const v = table.get(pairHash(prev, t))
+      if (v > 0) {
+        tokenCount = count
+        keyword(v >>> KW_SHIFT)
+        hit(v)
+      }
     }
+    if (count < SHORT_MESSAGE_TOKENS) firstTokens[count] = t
     prev = t
     count++
     // The reply's variant seed: a hash of the message's tokens (punctuation does not change it).
@@ -313,7 +333,16 @@ function scan(text: string): void {
   }
   prevToken = prev
   tokenCount = count
+  cjk = han
   textHash = fmix(th)
+  if (template || count >= SHORT_MESSAGE_TOKENS) return
+  // A short message: every pair, for the echo-avoiding choice (most messages are longer and skip this).
+  for (let j = 1; j < count; j++) {
+    const key = pairHash(firstTokens[j - 1] as number, firstTokens[j] as number)
+    userPairs[j - 1] = key
+    const v = table.get(key)
+    if (v > 0) hit(v)
+  }
 }
 
 /** The email address around `atIndex`, masked as a support desk would (`j***@example.com`). */
@@ -467,19 +496,22 @@ let slotOrder = ''
 let slotProduct = ''
 let slotEmail = ''
 
-function emit(out: string[], s: Sentence, zh: boolean): void {
+function emit(out: string[], s: Sentence): void {
   lastToken = s.last
   const toks = s.tokens
-  for (let i = 0; i < toks.length; i++) {
-    const spaced = !zh && (i > 0 || out.length > 0)
-    let tok = i === 0 && spaced ? s.lead : (toks[i] as string)
-    const c = tok.charCodeAt(spaced ? 1 : 0)
-    if (c > 0 && c < 4) {
-      const value = c === SLOT_ORDER ? slotOrder : c === SLOT_PRODUCT ? slotProduct : slotEmail
+  const from = out.length
+  out.push(from > 0 ? s.lead : (toks[0] as string))
+  for (let i = 1; i < toks.length; i++) out.push(toks[i] as string)
+  if (s.slots === 0) return
+  // Only sentences with an entity pay for finding and filling its slot.
+  for (let i = from; i < out.length; i++) {
+    const tok = out[i] as string
+    for (let c = 1; c < 4; c++) {
       const at = tok.indexOf(SLOT_CHAR[c] as string)
-      tok = tok.slice(0, at) + value + tok.slice(at + 1)
+      if (at < 0) continue
+      const value = c === SLOT_ORDER ? slotOrder : c === SLOT_PRODUCT ? slotProduct : slotEmail
+      out[i] = tok.slice(0, at) + value + tok.slice(at + 1)
     }
-    out.push(tok)
   }
 }
 
@@ -498,7 +530,7 @@ function entry(out: string[], L: CompiledLanguage, n: number): void {
 }
 
 /** Adds every sentence of `list` (from a hashed start) that brings the length closer to `target`. */
-function extend(out: string[], list: Sentence[], target: number, salt: number, zh: boolean): void {
+function extend(out: string[], list: Sentence[], target: number, salt: number): void {
   const n = list.length
   if (n === 0) return
   const from = (fmix(textHash + salt) >>> 0) % n
@@ -506,7 +538,7 @@ function extend(out: string[], list: Sentence[], target: number, salt: number, z
     const s = list[(from + j) % n] as Sentence
     if (out.length + s.tokens.length - target > target - out.length) continue
     if (clashes(s)) continue
-    emit(out, s, zh)
+    emit(out, s)
   }
 }
 
@@ -599,18 +631,18 @@ export function respond(text: string, target: number, echo: boolean): string[] {
       slotEmail = email
     }
   }
-  if (intent <= ORDER_INTENT && scores[GREETING_INTENT]! > 0) emit(out, pick(L.hello, 1), zh)
-  emit(out, pick(core, 2), zh)
+  if (intent <= ORDER_INTENT && scores[GREETING_INTENT]! > 0) emit(out, pick(L.hello, 1))
+  emit(out, pick(core, 2))
   if (product >= 0 && it.product !== null && out.length < target) {
     const p = PRODUCTS[product] as (typeof PRODUCTS)[number]
     slotProduct = zh ? p.zh : p.en
     const s = pick(it.product, 3)
-    if (!clashes(s)) emit(out, s, zh)
+    if (!clashes(s)) emit(out, s)
   }
-  extend(out, it.more, target, 4, zh)
-  extend(out, L.closing, target, 5, zh)
+  extend(out, it.more, target, 4)
+  extend(out, L.closing, target, 5)
   if (target - out.length > 8) {
-    emit(out, L.history, zh)
+    emit(out, L.history)
     for (let n = 1; out.length < target; n++) entry(out, L, n)
   }
   if (echo) echoTokens(out, L, text)
