@@ -67,27 +67,30 @@ class IntTable {
 
   get(key: number): number {
     const keys = this.#keys
-    for (let i = key & this.#mask; ; i = (i + 1) & this.#mask) {
-      const k = keys[i]!
-      if (k === key) return this.#vals[i]!
+    let i = key & this.#mask
+    let k = keys[i]
+    while (k !== key) {
       if (k === 0) return -1
+      i = (i + 1) & this.#mask
+      k = keys[i]
     }
+    return this.#vals[i] as number
   }
 
   set(key: number, val: number): void {
     const keys = this.#keys
-    for (let i = key & this.#mask; ; i = (i + 1) & this.#mask) {
-      const k = keys[i]!
-      if (k === key || k === 0) {
-        if (k === 0) {
-          /* c8 ignore next: sized at build time for the data, with a wide margin */
-          if (++this.size > this.#mask >> 1) throw new Error('responder table full')
-          keys[i] = key
-        }
-        this.#vals[i] = val
-        return
-      }
+    let i = key & this.#mask
+    let k = keys[i]
+    while (k !== key && k !== 0) {
+      i = (i + 1) & this.#mask
+      k = keys[i]
     }
+    if (k === 0) {
+      /* c8 ignore next: sized at build time for the data, with a wide margin */
+      if (++this.size > this.#mask >> 1) throw new Error('responder table full')
+      keys[i] = key
+    }
+    this.#vals[i] = val
   }
 }
 
