@@ -52,49 +52,51 @@ const SLOT_CHAR = ['', '\u0001', '\u0002', '\u0003']
 const KW_SHIFT = 12
 const PID_MASK = 0xfff
 
-/** Open-addressing hash table of non-zero 32-bit keys to non-negative values. */
+/**
+ * Open-addressing hash table of non-zero 32-bit keys to non-negative values, key and value side
+ * by side in one array (one cache line per probe: the server calls this among much other work).
+ */
 class IntTable {
-  readonly #keys: Int32Array
-  readonly #vals: Int32Array
+  readonly #slots: Int32Array
   readonly #mask: number
   size = 0
 
   constructor(capacity: number) {
-    this.#keys = new Int32Array(capacity)
-    this.#vals = new Int32Array(capacity)
+    this.#slots = new Int32Array(capacity * 2)
     this.#mask = capacity - 1
   }
 
   get(key: number): number {
-    const keys = this.#keys
+    const slots = this.#slots
     let i = key & this.#mask
-    let k = keys[i]
+    let k = slots[i << 1]
     while (k !== key) {
       if (k === 0) return -1
       i = (i + 1) & this.#mask
-      k = keys[i]
+      k = slots[i << 1]
     }
-    return this.#vals[i] as number
+    return slots[(i << 1) + 1] as number
   }
 
   set(key: number, val: number): void {
-    const keys = this.#keys
+    const slots = this.#slots
     let i = key & this.#mask
-    let k = keys[i]
+    let k = slots[i << 1]
     while (k !== key && k !== 0) {
       i = (i + 1) & this.#mask
-      k = keys[i]
+      k = slots[i << 1]
     }
     if (k === 0) {
       /* c8 ignore next: sized at build time for the data, with a wide margin */
       if (++this.size > this.#mask >> 1) throw new Error('responder table full')
-      keys[i] = key
+      slots[i << 1] = key
     }
-    this.#vals[i] = val
+    slots[(i << 1) + 1] = val
   }
 }
 
-const table = new IntTable(8192)
+// About 1,600 entries (keywords and template token pairs): 4096 slots keep probes short.
+const table = new IntTable(4096)
 let pairCount = 0
 
 function wordHashOf(word: string): number {
@@ -433,9 +435,21 @@ function slotted(source: string): string {
     .replaceAll('{email}', '\u0003')
 }
 
+const ZH_PUNCTUATION = new Set(['，', '。', '！', '？', '：', '、', '”'])
+
+/** Chinese punctuation joins the token before it, as English punctuation does its word. */
+function attachPunctuation(parts: string[]): string[] {
+  const out: string[] = []
+  for (const p of parts) {
+    if (out.length > 0 && ZH_PUNCTUATION.has(p)) out[out.length - 1] += p
+    else out.push(p)
+  }
+  return out
+}
+
 function compile(source: string, zh: boolean): Sentence {
   const parts = slotted(source).split(' ')
-  const tokens = zh ? parts : parts.map((p, i) => (i === 0 ? p : ` ${p}`))
+  const tokens = zh ? attachPunctuation(parts) : parts.map((p, i) => (i === 0 ? p : ` ${p}`))
   let slots = 0
   for (const p of parts) {
     const c = p.charCodeAt(0)
@@ -562,14 +576,15 @@ function entry(out: string[], L: CompiledLanguage, n: number): void {
   }
 }
 
-/** Adds every sentence of `list` (from a hashed start) that brings the length closer to `target`. */
+/** Adds the sentences of `list` (from a hashed start) that fit in what is left of `target`. */
 function extend(out: string[], list: Sentence[], target: number, salt: number): void {
   const n = list.length
   if (n === 0) return
   const from = (fmix(textHash + salt) >>> 0) % n
   for (let j = 0; j < n && out.length < target; j++) {
     const s = list[(from + j) % n] as Sentence
-    if (out.length + s.tokens.length - target > target - out.length) continue
+    // Never past the budget by more than a couple of tokens: the answer sentence already often is.
+    if (out.length + s.tokens.length > target + 2) continue
     if (clashes(s)) continue
     emit(out, s)
   }

@@ -88,7 +88,11 @@ export class SimulatedLlm implements LlmProvider {
       // Emit every token whose time has come as one delta: timer granularity batches fast rates.
       const due = Math.min(tokens.length, Math.floor((performance.now() - start) / perTokenMs) + 1)
       if (due > sent) {
-        yield tokens.slice(sent, due).join('')
+        // One token per delta is the usual case at real rates: yield the token string itself,
+        // else concatenate the batch (no slice array per delta).
+        let delta = tokens[sent] as string
+        for (let i = sent + 1; i < due; i++) delta += tokens[i] as string
+        yield delta
         sent = due
       }
       if (sent < tokens.length)
