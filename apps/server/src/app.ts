@@ -58,7 +58,8 @@ export function createLlm(config: Config): LlmProvider {
   return new SimulatedLlm({
     latencyMs: config.LLM_LATENCY_MS,
     tokensPerS: config.LLM_TOKENS_PER_S,
-    replyTokens: config.LLM_REPLY_TOKENS
+    replyTokens: config.LLM_REPLY_TOKENS,
+    echoRate: config.LLM_ECHO_RATE
   })
 }
 

@@ -95,6 +95,13 @@ export const ConfigSchema = Type.Object({
     default: 20,
     description: 'Simulated LLM: tokens per reply.'
   }),
+  LLM_ECHO_RATE: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0,
+    description:
+      'Simulated LLM: share of replies (0..1) that echo the user message after the answer, to see the echo guard work (the published design: 0.07 before the guard).'
+  }),
   PAUSE_AFTER_MS: Type.Integer({
     minimum: 10,
     default: 30_000,
