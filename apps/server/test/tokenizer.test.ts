@@ -23,7 +23,7 @@ t.test(
     const kept = conv?.context.turns() ?? []
     const tokens = kept.reduce((n, turn) => n + encode(turn.content, { allowedSpecial: 'all' }).length, 0)
     t.ok(tokens <= 60, `${tokens} o200k tokens kept`)
-  t.equal(conv?.context.tokens, tokens, 'the context counts with o200k_base, not the estimate')
+    t.equal(conv?.context.tokens, tokens, 'the context counts with o200k_base, not the estimate')
     t.ok(kept.length < texts.length * 2, `trimmed to ${kept.length} turns`)
   }
 )
