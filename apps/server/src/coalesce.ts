@@ -43,6 +43,9 @@ export class FlushScheduler {
 
   /** The slot in which a flush due at `due` (a `performance.now()` time) runs. */
   slotOf(due: number): number {
+    // Idle (nothing queued): the cursor stopped when the last tick ran; catch up with the clock.
+    if (this.#pending === 0)
+      this.#cursor = Math.max(this.#cursor, Math.floor(performance.now() / this.#slotMs))
     // Clamped to the ring: when the event loop lagged, the cursor is behind the clock and a slot
     // further ahead would wrap onto one processed earlier (the flush is then early, never lost).
     return Math.min(this.#cursor + RING - 1, Math.max(this.#cursor, Math.ceil(due / this.#slotMs)))

@@ -111,3 +111,21 @@ t.test('many sinks share one timer and each gets its pending text', async (t) =>
   )
   s.close()
 })
+
+t.test('after an idle stretch, a pending delta still waits for its interval', async (t) => {
+  const ms = 40
+  const s = new FlushScheduler(ms)
+  const r = new Recorder(s)
+  await sleep(ms * 5) // the scheduler's cursor stands still while nothing is queued
+  r.delta('1', 'a')
+  r.delta('1', 'b')
+  await sleep(ms / 4)
+  t.equal(r.frames.length, 1, 'the second delta is still pending')
+  await sleep(ms * 2)
+  t.same(
+    r.frames.map((f) => f.text),
+    ['a', 'b']
+  )
+  t.ok((r.frames[1]?.at as number) - (r.frames[0]?.at as number) >= ms - 0.5, 'one interval apart')
+  s.close()
+})
