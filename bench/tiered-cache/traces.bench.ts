@@ -155,8 +155,10 @@ for (const path of traces) {
           : p === 'arc'
             ? arc(t, size)
             : tier(t, size, keys, p === 'none' ? 'none' : 'tinylfu')
-      ;(r[p] ??= {})[size] = hr
-      row.push((hr * 100).toFixed(2))
+      const byPolicy = r[p] ?? {}
+      byPolicy[size] = hr
+      r[p] = byPolicy
+      row.push((hr * 100).toFixed(3))
       process.stderr.write(`  ${p} @ ${size}: ${(hr * 100).toFixed(2)}% (${Date.now() - ts} ms)\n`)
     }
     if (r.wtinylfu !== undefined && r.lru !== undefined && r.arc !== undefined) {

@@ -238,10 +238,7 @@ export class TieredCache<V = unknown> extends EventEmitter {
    * not hot (or is past its age bound). Never reads the cold store.
    */
   getHot(key: string): V | undefined {
-    const e = this.#tier.get(key)
-    if (e === undefined) return undefined
-    if (e.state === CLEAN && e.expiresAt <= (this.#coarse ? this.#coarseMs : this.#now())) return undefined
-    return e.value
+    return this.#tier.getValue(key, this.#coarse ? this.#coarseMs : this.#now())
   }
 
   /** The hot value of `key` without touching recency or frequency, nor reading the cold store. */
@@ -341,11 +338,11 @@ export class TieredCache<V = unknown> extends EventEmitter {
       tier.insert(e, false)
       this.#markDirty(key)
     } else {
-      e.value = value
+      tier.setValue(e, value)
       // A new version: serialised afresh at its flush (an in-flight batch holds its own payload).
       e.payload = undefined
       e.version = Math.max(e.version + 1, now)
-      e.expiresAt = now + this.#o.hot.maxAgeMs
+      tier.setExpiresAt(e, now + this.#o.hot.maxAgeMs)
       if (e.state === DIRTY) {
         this.#s.coalesced++
       } else {
@@ -666,7 +663,7 @@ export class TieredCache<V = unknown> extends EventEmitter {
           expired++
           this.#expire(key, true)
         } else {
-          e.expiresAt = at + (ttl > 0 ? Math.min(ttl, maxAge) : maxAge)
+          this.#tier.setExpiresAt(e, at + (ttl > 0 ? Math.min(ttl, maxAge) : maxAge))
         }
       }
     }
