@@ -34,7 +34,7 @@ export interface TieredCacheStats {
   loads: number
   /** Misses that joined a load already in flight. */
   sharedLoads: number
-  /** Loaded entries admitted into / refused by the hot tier (TinyLFU). */
+  /** Loaded entries admitted into / refused by the hot tier (W-TinyLFU: refused = evicted by the admission filter instead of a victim). */
   admitted: number
   rejected: number
   evictions: number
@@ -153,7 +153,7 @@ export class TieredCache<V = unknown> extends EventEmitter {
     this.#o = o
     this.#now = o.now
     if (opts.now === undefined) {
-      // Date.now() costs about as much as a whole quick-lru hit; the age bound is minutes, so the
+      // Date.now() costs about as much as a whole hot hit; the age bound is minutes, so the
       // read path uses a clock refreshed every 100 ms (and by every set/flush) instead.
       this.#coarseMs = Date.now()
       const timer = setTimeout(() => {
@@ -208,7 +208,7 @@ export class TieredCache<V = unknown> extends EventEmitter {
 
   /**
    * The value of `key`: from the hot tier, else loaded from the cold store (one load however many
-   * callers wait for it), then offered to the hot tier (TinyLFU admission). `undefined` if absent.
+   * callers wait for it), then offered to the hot tier (W-TinyLFU). `undefined` if absent.
    * Rejects with `CACHE_COLD_READ` (with `cause`) when the cold store fails.
    */
   get(key: string): Promise<V | undefined> {
