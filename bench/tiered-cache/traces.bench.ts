@@ -7,8 +7,9 @@
 // `.zst` files are decompressed with the `zstd` binary into bench/results/tmp/ (gitignored).
 // LIMIT=n (or --limit n) replays only the first n requests of each trace, for a quick run; the
 // README figures are full traces. SIZES=1024,8192 overrides the cache sizes. POLICIES=lru,arc,...
+// REPLOT=1 only redraws traces.svg from the last full run's traces.json.
 import { spawnSync } from 'node:child_process'
-import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { HotEntry, HotTier } from '@chatbot-pro/tiered-cache'
@@ -133,6 +134,14 @@ const LABELS: Record<string, string> = {
   none: "hot tier, admission 'none'"
 }
 
+const svgPath = join(here, '..', 'results', 'tiered-cache', 'traces.svg')
+if (process.env.REPLOT) {
+  // Redraw the plot from the last full run's JSON (no replay).
+  const last = JSON.parse(readFileSync(join(here, '..', 'results', 'tiered-cache', 'traces.json'), 'utf8'))
+  writeFileSync(svgPath, svg(last.raw))
+  process.exit(0)
+}
+
 const t0 = Date.now()
 const results: Record<string, Record<string, Record<number, number>>> = {}
 const rows: Array<Array<string | number>> = []
@@ -190,7 +199,7 @@ report({
   ],
   raw: results
 })
-if (full) writeFileSync(join(here, '..', 'results', 'tiered-cache', 'traces.svg'), svg(results))
+if (full) writeFileSync(svgPath, svg(results))
 
 /** Hit ratio vs cache size (log2 x axis), one line per policy, one panel per trace. */
 function svg(res: typeof results): string {
@@ -233,7 +242,11 @@ function svg(res: typeof results): string {
       const m = r[p]
       if (m === undefined) continue
       const pts = SIZES.map((s) => `${px(s).toFixed(1)},${py(m[s] as number).toFixed(1)}`).join(' ')
-      parts.push(`<polyline fill="none" stroke="${colors[p] ?? '#000'}" stroke-width="2" points="${pts}"/>`)
+      // 'none' is an exact LRU: dashed, so it shows on top of the LRU line.
+      const dash = p === 'none' ? ' stroke-dasharray="6 5"' : ''
+      parts.push(
+        `<polyline fill="none" stroke="${colors[p] ?? '#000'}" stroke-width="2"${dash} points="${pts}"/>`
+      )
     }
   })
   const legend = POLICIES.map(
