@@ -254,5 +254,5 @@ function svg(res: typeof results): string {
       `<rect x="${60 + j * 190}" y="${H + 6}" width="12" height="12" fill="${colors[p] ?? '#000'}"/>` +
       `<text x="${76 + j * 190}" y="${H + 16}" font-size="11">${LABELS[p] ?? p}</text>`
   ).join('')
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W * names.length}" height="${H + 30}" font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="#fff"/>${parts.join('')}${legend}</svg>\n`
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W * names.length}" height="${H + 30}" font-family="sans-serif" font-size="12"><title>Hit ratio vs cache size on ${names.join(' and ')}, one line per policy</title><rect width="100%" height="100%" fill="#fff"/>${parts.join('')}${legend}</svg>\n`
 }

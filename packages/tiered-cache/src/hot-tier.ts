@@ -479,7 +479,8 @@ export class HotTier<V = unknown> {
       this.#firstEvictable(PROBATION, candidate === undefined ? -1 : candidate.index) ??
       this.#firstEvictable(PROTECTED, -1) ??
       this.#firstEvictable(WINDOW, -1) ??
-      (candidate !== undefined && evictable(candidate) ? candidate : undefined)
+      // Last, the candidates themselves (and probation entries behind an unevictable candidate).
+      this.#firstEvictable(PROBATION, -1)
     )
   }
 

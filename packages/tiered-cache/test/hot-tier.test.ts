@@ -196,3 +196,43 @@ t.test('a loaded entry is refused when only unevictable entries are left (the bo
   t.equal(tier.insert(entry('d'), false), true, 'a set() is admitted: the tier grows instead')
   t.equal(tier.stats().overflow, 1)
 })
+
+t.test('the climber steps both ways; a grown window fills from the main space when it can', async (t) => {
+  const tier = new HotTier<number>({ maxSize: 200 }) // samples of 2,000 requests
+  for (let i = 0; i < 50; i++) load(tier, `k${i}`)
+  for (let i = 0; i < 1950; i++) tier.get(`k${i % 50}`)
+  tier.recordMiss('z') // ends the first sample: hit rate up from 0, first step (shrink)
+  t.equal(tier.stats().windowMax, 0, 'the first step shrinks the window (2 -> 0)')
+  for (let i = 0; i < 50; i++) tier.delete(`k${i}`)
+  for (let i = 0; i < 2000; i++) tier.recordMiss(`m${i}`) // hit rate fell: the other way
+  t.equal(tier.stats().windowMax, 12, 'grown by a full step (6.25% of 200)')
+  t.equal(tier.size, 0, 'nothing to move into the window')
+
+  const full = new HotTier<number>({ maxSize: 200 })
+  for (let i = 0; i < 50; i++) load(full, `k${i}`)
+  for (let i = 0; i < 1950; i++) full.get(`k${i % 50}`)
+  full.recordMiss('z')
+  full.get('k48') // the two the shrink moved to probation: now all 50 are protected
+  full.get('k49')
+  for (let i = 0; i < 2000; i++) full.recordMiss(`m${i}`)
+  t.equal(full.stats().windowMax, 12)
+  for (let i = 0; i < 12; i++) full.insert(entry(`n${i}`), true)
+  let kept = 0
+  for (let i = 0; i < 50; i++) if (full.peek(`k${i}`) !== undefined) kept++
+  t.equal(kept, 50, 'the window was filled from protected (not full yet: nothing evicted)')
+})
+
+t.test('a hit between a miss and its insert is counted before the admission decision', async (t) => {
+  const tier = new HotTier<number>({ maxSize: 2 })
+  load(tier, 'a')
+  load(tier, 'b')
+  for (let i = 0; i < 3; i++) tier.get('a')
+  const h = tier.recordMiss('c')
+  tier.get('b') // buffered, not yet in the sketch
+  tier.get('b')
+  t.equal(
+    tier.insert(new HotEntry('c', 1, h, 0, 1), true),
+    false,
+    'refused against a victim that was just hit'
+  )
+})
