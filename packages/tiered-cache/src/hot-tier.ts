@@ -348,10 +348,7 @@ export class HotTier<V = unknown> {
 
   /** Counts the buffered hits in the sketch (before any frequency is read). */
   #drain(): void {
-    const sketch = this.#sketch as FrequencySketch
-    const buffer = this.#buffer
-    const n = this.#buffered
-    for (let i = 0; i < n; i++) sketch.incrementResident(buffer[i] as number)
+    ;(this.#sketch as FrequencySketch).incrementBatch(this.#buffer, this.#buffered)
     this.#buffered = 0
   }
 
