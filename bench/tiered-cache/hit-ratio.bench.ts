@@ -1,4 +1,4 @@
-// Hit ratio of the hot tier with and without TinyLFU admission, against plain LRU (lru-cache) at
+// Hit ratio of the hot tier with adaptive W-TinyLFU and with admission 'none' (exact LRU), against plain LRU (lru-cache) at
 // the same number of resident entries, and the static top-k oracle (the best any policy can do on
 // a stationary Zipf stream). One process, deterministic request streams.
 import { HotEntry, HotTier } from '@chatbot-pro/tiered-cache'
@@ -81,14 +81,14 @@ for (const w of workloads) {
 report({
   pkg: 'tiered-cache',
   scenario: 'hit-ratio',
-  title: 'Hot-tier hit ratio: TinyLFU admission vs plain LRU (1M requests over 100k keys)',
+  title: 'Hot-tier hit ratio: adaptive W-TinyLFU vs plain LRU (1M requests over 100k keys)',
   columns: [
     'workload',
     'cache size',
     'LRU (lru-cache)',
     'hot tier, admission none',
-    'hot tier, TinyLFU',
-    'TinyLFU - LRU',
+    'hot tier, W-TinyLFU',
+    'W-TinyLFU - LRU',
     'static top-k oracle'
   ],
   rows,

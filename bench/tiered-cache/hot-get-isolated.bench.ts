@@ -2,6 +2,7 @@
 // no contender's inline caches are polluted by another's (quick-lru's code is shared by the plain
 // quick-lru contender and by the hot tier in hot-ops.bench.ts). Same workload as hot-ops.
 import { fork } from 'node:child_process'
+import { loadavg } from 'node:os'
 import { TieredCache } from '@chatbot-pro/tiered-cache'
 import { LRUCache } from 'lru-cache'
 import QuickLRU from 'quick-lru'
@@ -77,7 +78,10 @@ if (process.argv[2] === 'child') {
     columns: ['get', 'ops/s (median of 3 processes)', 'vs lru-cache'],
     rows: NAMES.map((n) => [n, fmtRate(med(n)), fmtRatio(med(n) / med('lru-cache'))]),
     notes: [
-      'Each process: 3 warm-up + 9 timed rounds of 1M gets, median; processes run one after another, round-robin.'
+      'Each process: 3 warm-up + 9 timed rounds of 1M gets, median; processes run one after another, round-robin.',
+      `Load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(' ')} (1/5/15 min) at the end.`
     ],
     raw: samples
   })

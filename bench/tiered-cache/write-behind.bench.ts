@@ -1,6 +1,7 @@
 // Write-behind throughput to a real (private) Redis: TieredCache.set() + pipelined, coalesced,
 // version-checked flushes, against one awaited HSET+PEXPIRE round trip per write (what a handler
 // that writes through to Redis does). Distinct keys only, so coalescing does not flatter us.
+import { loadavg } from 'node:os'
 import { startRedis } from '@chatbot-pro/test-utils'
 import { RedisStore, TieredCache } from '@chatbot-pro/tiered-cache'
 import { Redis } from 'ioredis'
@@ -78,7 +79,11 @@ report({
     `Awaited: ${N_AWAITED} writes per round. Write-behind: ${N_TIERED} distinct sessions per round (~${batches} batches), ` +
       'timed from the first set() to flush() resolving (every write durable); ~250-byte JSON values.',
     'Flush lag: longest time any entry waited between its set() and the batch that made it durable.',
-    'Private redis-server on the same 2-core machine as the benchmark (loopback), sharing the CPU.'
+    'Private redis-server on the same 2-core machine as the benchmark (loopback), sharing the CPU.',
+    'Values are serialised (JSON) by the flusher, inside the timed span.',
+    `Load average ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} (1/5/15 min) at the end.`
   ],
   raw: { awaited: aw, writeBehind: wb, lags }
 })

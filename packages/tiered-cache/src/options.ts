@@ -12,9 +12,10 @@ export interface HotOptions {
    */
   maxAgeMs?: number
   /**
-   * Admission policy for entries loaded from the cold store: `'tinylfu'` (a count-min sketch with
-   * a doorkeeper decides whether the loaded entry displaces the LRU victim) or `'none'` (always
-   * admit, plain LRU). `set()` is always admitted. Default `'tinylfu'`.
+   * Eviction policy: `'tinylfu'` (adaptive W-TinyLFU: an LRU admission window, then a segmented
+   * LRU main space guarded by a count-min frequency sketch with a doorkeeper; the window share is
+   * tuned online by hill climbing) or `'none'` (plain LRU). Entries written by `set()` are always
+   * admitted. Default `'tinylfu'`.
    */
   admission?: 'tinylfu' | 'none'
 }

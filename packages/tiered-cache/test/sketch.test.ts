@@ -46,3 +46,17 @@ t.test('incrementResident counts without the doorkeeper and also ages', async (t
   t.equal(s.additions, 80, 'halved after 160 additions')
   t.equal(s.frequency(h), 7, 'saturated 15, halved to 7')
 })
+
+t.test('incrementBatch counts like incrementResident, and ages once per batch', async (t) => {
+  const a = new FrequencySketch(16, 10) // sample size 160
+  const b = new FrequencySketch(16, 10)
+  const hashes = new Uint32Array(64)
+  for (let i = 0; i < 64; i++) hashes[i] = hashKey(`k${i % 8}`)
+  a.incrementBatch(hashes, 64)
+  for (let i = 0; i < 64; i++) b.incrementResident(hashes[i] as number)
+  for (let i = 0; i < 8; i++) t.equal(a.frequency(hashKey(`k${i}`)), b.frequency(hashKey(`k${i}`)))
+  t.equal(a.additions, 64)
+  a.incrementBatch(hashes, 64)
+  a.incrementBatch(hashes, 40)
+  t.equal(a.additions, 84, '168 additions: halved once at the end of the batch')
+})
