@@ -7,6 +7,7 @@ import t, { type Test } from 'tap'
 
 import { buildApp } from '../src/app.ts'
 import { loadConfig } from '../src/config.ts'
+import { SimulatedLlm } from '../src/llm/simulated.ts'
 import type { ChatMessage, LlmProvider } from '../src/llm/types.ts'
 import { client, SECRET, startApp } from './fixtures/harness.ts'
 
@@ -85,11 +86,21 @@ t.test(
     await page.waitForFunction(() => document.querySelectorAll('.msg.assistant:not(.streaming)').length === 1)
     const en = await page.$eval('.msg.assistant .text', (el) => el.textContent ?? '')
     t.match(en, /[a-z]{2,}/i, 'an English reply is rendered')
+    // Readable: the support-desk responder's own answer (its templates, the user's order number),
+    // never the user's words.
+    const model = new SimulatedLlm({ latencyMs: 0, tokensPerS: 0, replyTokens: 12 })
+    t.equal(en, model.replyTokens(english).join(''), "the simulated support desk's reply, as streamed")
+    t.match(en, /#1234/, 'it answers about the order the user named')
+    t.notMatch(en, /has not arrived yet/, 'without repeating the message')
     await page.waitForSelector('#state[data-state="CHATTING"]')
     t.equal(await page.textContent('#state'), 'CHATTING', 'the badge says the state')
 
-    const zh = await chat(page, '你好，我的订单1234还没到，能帮我查一下吗？')
+    const chinese = '你好，我的订单1234还没到，能帮我查一下吗？'
+    const zh = await chat(page, chinese)
     t.match(zh, HAN, 'the Chinese message got a reply in Chinese characters')
+    t.equal(zh, model.replyTokens(chinese).join(''), 'the support desk answers in Chinese')
+    t.notMatch(zh, /还没到，能帮我查一下/, 'without repeating the message')
+    t.match(await page.textContent('.msg.assistant:last-of-type .text'), HAN, 'rendered as Chinese text')
     const before = await messages(page)
     t.equal(before.length, 4, 'two user messages and two replies')
     t.match(before[0], /^msg user\|Hi, my order #1234/)
@@ -218,3 +229,17 @@ t.test('the web page marks a reply whose echo the server removed', async (t) => 
   await page.screenshot({ path: join(artifacts, 'chat-echo.png'), fullPage: true })
   t.same(problems, [], 'no page errors')
 })
+
+t.test(
+  'LLM_ECHO_RATE=1: the simulated model echoes the user and the page marks the echo removed',
+  async (t) => {
+    const h = await startApp(t, { LLM_ECHO_RATE: '1' })
+    const { page, problems } = await open(t, h.url)
+    const message = 'I want to return the headphones I bought last week because the left side is silent'
+    const text = await chat(page, message)
+    t.notMatch(text, /left side is silent/, 'the echo is cut before it reaches the page')
+    await page.waitForSelector('.msg.assistant[data-echo="removed"] .echo-marker')
+    t.equal(await page.textContent('.msg.assistant .echo-marker'), 'echo removed')
+    t.same(problems, [], 'no page errors')
+  }
+)
