@@ -19,6 +19,8 @@ export interface LoadRow {
   rssPeakMB: number
   heapPeakMB: number
   serverCpuPct: number
+  /** Server write syscalls per turn over the turn phase (socket writes and log writes). */
+  writesPerTurn?: number
   genCpuPct: number
   capped: boolean
   /** Which server build the target loaded (mtime of the dist files at start). */
@@ -43,6 +45,7 @@ export interface IdleRow {
 
 const f0 = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-')
 const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : '-')
+const f2 = (n: number): string => (Number.isFinite(n) ? n.toFixed(2) : '-')
 
 export function errorsText(e: Record<string, number>): string {
   const keys = Object.keys(e)
@@ -56,12 +59,12 @@ export function cpuPerTurnUs(r: LoadRow): number {
 
 export function loadTable(rows: LoadRow[]): string {
   const head =
-    '| target | conns up | turns | turns/s | p50 ms | p90 ms | p99 ms | p99.9 ms | LLM ms | added p99 ms | errors | server RSS peak MB | server heap peak MB | server CPU % | server CPU us/turn | generator CPU % |'
-  const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|'
+    '| target | conns up | turns | turns/s | p50 ms | p90 ms | p99 ms | p99.9 ms | LLM ms | added p99 ms | errors | server RSS peak MB | server heap peak MB | server CPU % | server CPU us/turn | server write syscalls/turn | generator CPU % |'
+  const sep = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|'
   const lines = [head, sep]
   for (const r of rows) {
     lines.push(
-      `| ${r.target}${r.capped ? ' (capped)' : ''} | ${f0(r.up)} | ${f0(r.turns)} | ${f0(r.turnsPerS)} | ${f1(r.p50)} | ${f1(r.p90)} | ${f1(r.p99)} | ${f1(r.p999)} | ${f0(r.llmMs)} | ${f1(r.addedP99)} | ${errorsText(r.errors)} | ${f0(r.rssPeakMB)} | ${f0(r.heapPeakMB)} | ${f0(r.serverCpuPct)} | ${f0(cpuPerTurnUs(r))} | ${f0(r.genCpuPct)} |`
+      `| ${r.target}${r.capped ? ' (capped)' : ''} | ${f0(r.up)} | ${f0(r.turns)} | ${f0(r.turnsPerS)} | ${f1(r.p50)} | ${f1(r.p90)} | ${f1(r.p99)} | ${f1(r.p999)} | ${f0(r.llmMs)} | ${f1(r.addedP99)} | ${errorsText(r.errors)} | ${f0(r.rssPeakMB)} | ${f0(r.heapPeakMB)} | ${f0(r.serverCpuPct)} | ${f0(cpuPerTurnUs(r))} | ${f2(r.writesPerTurn ?? Number.NaN)} | ${f0(r.genCpuPct)} |`
     )
   }
   return lines.join('\n')

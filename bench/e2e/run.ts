@@ -141,6 +141,8 @@ interface ProcSample {
   ticks: number
   rssKB: number
   hwmKB: number
+  /** Write syscalls so far (write, writev, sendmsg...: /proc/<pid>/io `syscw`). */
+  syscw: number
 }
 function sampleProc(pid: number): ProcSample | null {
   try {
@@ -149,7 +151,9 @@ function sampleProc(pid: number): ProcSample | null {
     const ticks = Number(f[11]) + Number(f[12])
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
     const kb = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
-    return { ticks, rssKB: kb('VmRSS'), hwmKB: kb('VmHWM') }
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8')
+    const syscw = Number(/syscw:\s+(\d+)/.exec(io)?.[1] ?? Number.NaN)
+    return { ticks, rssKB: kb('VmRSS'), hwmKB: kb('VmHWM'), syscw }
   } catch {
     return null
   }
@@ -477,6 +481,7 @@ async function loadRun(t: Target, label: string, c: number, qc: number): Promise
       rssPeakMB: rssPeakKB / 1024,
       heapPeakMB: target.heapPeak / 2 ** 20,
       serverCpuPct: s0 && s1 ? ((s1.ticks - s0.ticks) / TICKS_PER_S / (windowMs / 1000)) * 100 : Number.NaN,
+      writesPerTurn: s0 && s1 && turnsDone > 0 ? (s1.syscw - s0.syscw) / turnsDone : Number.NaN,
       // Generator CPU over the generators' whole life (connect + turns), per their wall time, summed.
       genCpuPct: (genCpuMs / genWall) * 100,
       capped,
