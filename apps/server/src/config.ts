@@ -135,7 +135,12 @@ export const ConfigSchema = Type.Object({
     default: 50,
     description: 'CoDel target queueing delay.'
   }),
-  CODEL_INTERVAL_MS: Type.Number({ exclusiveMinimum: 0, default: 500, description: 'CoDel interval.' }),
+  CODEL_INTERVAL_MS: Type.Number({
+    exclusiveMinimum: 0,
+    default: 100,
+    description:
+      "CoDel interval (RFC 8289's default). Request mode: the queue must have drained within it to count as not overloaded, and it bounds the wait at the onset of an overload."
+  }),
   CODEL_MODE: Type.Union([Type.Literal('request'), Type.Literal('rfc8289')], {
     default: 'request',
     description:
