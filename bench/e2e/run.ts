@@ -13,7 +13,9 @@ import { type RedisServer, startRedis } from '@chatbot-pro/test-utils'
 import * as hdr from 'hdr-histogram-js'
 import { llmMs, READY, STATS } from './common.ts'
 import type { GenConfig } from './gen.ts'
+import { hardNoFile, sampleProc, TICKS_PER_S } from './proc.ts'
 import { type IdleRow, idleTable, type LoadRow, loadTable, svgChart } from './report.ts'
+import { scrapeMetrics } from './scrape.ts'
 
 // `pnpm run e2e -- --flag` passes the `--` through: drop it.
 const argv = process.argv.slice(2).filter((x, i) => !(i === 0 && x === '--'))
@@ -99,17 +101,6 @@ const command = `pnpm bench:e2e ${argv.join(' ')}`.trim()
 // --- open files ---------------------------------------------------------------------------------
 
 const SH_PREFIX = 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"'
-function hardNoFile(): string {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith('Max open files'))
-    const parts = line?.trim().split(/\s+/) ?? []
-    return `soft ${parts[3]}, hard ${parts[4]}`
-  } catch {
-    return 'unknown'
-  }
-}
 const limits = hardNoFile()
 const hard = Number(limits.split('hard ')[1])
 if (Number.isFinite(hard) && hard < conns / gens + 1000) {
@@ -134,31 +125,6 @@ function spawnNode(script: string, env: NodeJS.ProcessEnv, ipc: boolean): ChildP
   child.once('exit', () => children.delete(child))
   return child
 }
-
-// --- /proc sampling -----------------------------------------------------------------------------
-
-interface ProcSample {
-  ticks: number
-  rssKB: number
-  hwmKB: number
-  /** Write syscalls so far (write, writev, sendmsg...: /proc/<pid>/io `syscw`). */
-  syscw: number
-}
-function sampleProc(pid: number): ProcSample | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const ticks = Number(f[11]) + Number(f[12])
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const kb = (k: string): number => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
-    const io = readFileSync(`/proc/${pid}/io`, 'utf8')
-    const syscw = Number(/syscw:\s+(\d+)/.exec(io)?.[1] ?? Number.NaN)
-    return { ticks, rssKB: kb('VmRSS'), hwmKB: kb('VmHWM'), syscw }
-  } catch {
-    return null
-  }
-}
-const TICKS_PER_S = 100
 
 // --- targets ------------------------------------------------------------------------------------
 
@@ -342,49 +308,6 @@ function killGens(gs: Gen[]): void {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
   return Promise.race([p, sleep(ms).then(() => 'timeout' as const)])
-}
-
-/** The app's own view of the run, from GET /metrics: mean LLM and turn time, queue drops. */
-async function scrapeMetrics(port: number): Promise<Record<string, number> | undefined> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) })
-    const text = await res.text()
-    const val = (re: RegExp): number => {
-      let sum = 0
-      for (const m of text.matchAll(re)) sum += Number(m[1])
-      return sum
-    }
-    const llmSum = val(/^chatbot_llm_duration_seconds_sum(?:\{[^}]*\})? (\S+)$/gm)
-    const llmCount = val(/^chatbot_llm_duration_seconds_count(?:\{[^}]*\})? (\S+)$/gm)
-    const turnSum = val(/^chatbot_turn_duration_seconds_sum(?:\{[^}]*\})? (\S+)$/gm)
-    const turnCount = val(/^chatbot_turn_duration_seconds_count(?:\{[^}]*\})? (\S+)$/gm)
-    // p99 of the admitted turns' queueing delay, interpolated within its histogram bucket.
-    const buckets = [...text.matchAll(/^chatbot_queue_wait_seconds_bucket\{le="([^"]+)"\} (\S+)$/gm)].map(
-      (m) => [m[1] === '+Inf' ? Number.POSITIVE_INFINITY : Number(m[1]), Number(m[2])] as const
-    )
-    const waitCount = buckets.at(-1)?.[1] ?? 0
-    let queueWaitP99Ms = Number.NaN
-    let lo = 0
-    let below = 0
-    for (const [le, n] of buckets) {
-      if (waitCount > 0 && n >= 0.99 * waitCount) {
-        const hi = Number.isFinite(le) ? le : lo * 2
-        queueWaitP99Ms = (lo + ((0.99 * waitCount - below) / Math.max(1, n - below)) * (hi - lo)) * 1000
-        break
-      }
-      lo = le
-      below = n
-    }
-    return {
-      queueWaitP99Ms,
-      llmMeanMs: llmCount > 0 ? (llmSum / llmCount) * 1000 : Number.NaN,
-      turnMeanMs: turnCount > 0 ? (turnSum / turnCount) * 1000 : Number.NaN,
-      queueDropped: val(/^chatbot_queue_dropped_total(?:\{[^}]*\})? (\S+)$/gm),
-      turnsOk: val(/^chatbot_turns_total\{outcome="ok"\} (\S+)$/gm)
-    }
-  } catch {
-    return undefined
-  }
 }
 
 // --- one load run -------------------------------------------------------------------------------
