@@ -15,7 +15,9 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Config } from './config.ts'
 import type { ChatMessage, LlmProvider } from './llm/types.ts'
 import type { Metrics } from './metrics.ts'
+import { Presence } from './presence.ts'
 import type { WireTurn } from './protocol.ts'
+import { UserRateLimiter } from './rate-limit.ts'
 
 /** A live conversation. */
 export type Conversation = MachineInstance<ConversationState, ConversationEvent, ConversationContext>
@@ -55,25 +57,6 @@ export interface TurnJob {
   startedAt: number
 }
 
-/** Per-user runtime state that does not belong in the snapshot; dropped when idle. */
-class Live {
-  readonly subscribers = new Set<Subscriber>()
-  /** The turn in flight, if any: one at a time per conversation. */
-  turn: TurnJob | null = null
-  /**
-   * The hash of the context window, kept in step with it turn by turn (only new turns are
-   * hashed), so a sampled-out turn log never rehashes the prompt. Created on the first turn and
-   * dropped when the conversation pauses (~0.7 KB): an idle connection does not carry one.
-   */
-  hasher: ContextHasher | null = null
-}
-
-/** A user's fixed one-minute rate window. */
-interface RateWindow {
-  start: number
-  count: number
-}
-
 /** What the service needs, as composed by the app. */
 export interface ChatServiceDeps {
   config: Config
@@ -109,16 +92,14 @@ export const SHUTTING_DOWN = clientError(
 /**
  * The turn pipeline of DESIGN.md §3, shared by the WebSocket and HTTP transports: FSM event,
  * bounded context, WorkQueue (CoDel), LLM stream through the echo guard, context append, cache
- * write-behind, sampled log. Owns the per-user runtime state (subscribers, the turn in flight,
- * the rate window).
+ * write-behind, sampled log. Presence (connections, the turn in flight) and the rate window are
+ * kept in their own modules.
  */
 export class ChatService {
   readonly #d: ChatServiceDeps
-  readonly #live = new Map<string, Live>()
+  readonly #live = new Presence()
   readonly #opening = new Map<string, Promise<Conversation | undefined>>()
-  // Rate windows outlive connections (reconnecting must not reset them) and are swept each minute.
-  readonly #rates = new Map<string, RateWindow>()
-  readonly #sweep: NodeJS.Timeout
+  readonly #rates: UserRateLimiter
   /** AbortControllers of finished turns that were never aborted (see LlmProvider.signalReusable). */
   readonly #controllers: AbortController[] = []
   #closing = false
@@ -126,7 +107,7 @@ export class ChatService {
 
   constructor(deps: ChatServiceDeps) {
     this.#d = deps
-    this.#sweep = setInterval(() => this.#sweepRates(), 60_000).unref()
+    this.#rates = new UserRateLimiter(deps.config.USER_RATE_PER_MIN)
     deps.conversations.on('transition', (inst, result) => this.#onTransition(inst, result))
     deps.cache.on('expired', (uid: string) => {
       // The cold tier decides expiry (DESIGN.md §3): the conversation ends with it.
@@ -137,11 +118,7 @@ export class ChatService {
   /** Stops taking turns (shutdown). */
   close(): void {
     this.#closing = true
-    clearInterval(this.#sweep)
-  }
-
-  #sweepRates(now = performance.now()): void {
-    for (const [uid, w] of this.#rates) if (now - w.start >= 60_000) this.#rates.delete(uid)
+    this.#rates.close()
   }
 
   get closing(): boolean {
@@ -197,7 +174,7 @@ export class ChatService {
 
   /** Registers a connection of `uid`; pins its session in the hot tier while any is open. */
   subscribe(uid: string, sub: Subscriber): number {
-    const live = this.#liveOf(uid)
+    const live = this.#live.of(uid)
     if (live.subscribers.size === 0) this.#d.cache.pin(uid)
     live.subscribers.add(sub)
     return live.subscribers.size
@@ -215,7 +192,7 @@ export class ChatService {
     if (live.subscribers.size === 0) {
       this.#d.cache.unpin(uid)
       live.turn?.abort.abort(new Error('the user disconnected'))
-      this.#gc(uid, live)
+      this.#live.release(uid, live)
     }
   }
 
@@ -243,19 +220,14 @@ export class ChatService {
       sink.error(id, clientError('SESSION_ENDED', 'The conversation has ended: start a new session', 409))
       return
     }
-    const live = this.#liveOf(uid)
+    const live = this.#live.of(uid)
     if (live.turn !== null) {
       sink.error(id, BUSY)
       return
     }
     const now = performance.now()
-    let rate = this.#rates.get(uid)
-    if (rate === undefined || now - rate.start >= 60_000) {
-      rate = { start: now, count: 0 }
-      this.#rates.set(uid, rate)
-    }
-    if (++rate.count > d.config.USER_RATE_PER_MIN) {
-      const wait = Math.ceil(60_000 - (now - rate.start))
+    const wait = this.#rates.hit(uid, now)
+    if (wait > 0) {
       sink.error(
         id,
         clientError(
@@ -265,7 +237,7 @@ export class ChatService {
           wait
         )
       )
-      this.#gc(uid, live)
+      this.#live.release(uid, live)
       return
     }
     conv.send({ type: 'text', text })
@@ -311,7 +283,7 @@ export class ChatService {
     } finally {
       if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
       live.turn = null
-      this.#gc(uid, live)
+      this.#live.release(uid, live)
       this.#recycle(job.abort)
     }
   }
@@ -419,19 +391,6 @@ export class ChatService {
     d.metrics?.turn('ok')
     d.metrics?.turnSeconds.observe(ms / 1000)
     sink.reply(id, out, conv.state, echo)
-  }
-
-  #liveOf(uid: string): Live {
-    let live = this.#live.get(uid)
-    if (live === undefined) {
-      live = new Live()
-      this.#live.set(uid, live)
-    }
-    return live
-  }
-
-  #gc(uid: string, live: Live): void {
-    if (live.subscribers.size === 0 && live.turn === null) this.#live.delete(uid)
   }
 
   #persist(uid: string, conv: Conversation): void {
