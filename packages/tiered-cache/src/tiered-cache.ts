@@ -220,7 +220,7 @@ export class TieredCache<V = unknown> extends EventEmitter {
     }
     const e = this.#tier.get(key)
     if (e !== undefined) {
-      if (e.state !== CLEAN || e.expiresAt > (this.#coarse ? this.#coarseMs : this.#now())) {
+      if (e.state !== CLEAN || this.#tier.expiresAtOf(e) > (this.#coarse ? this.#coarseMs : this.#now())) {
         this.#s.hits++
         return Promise.resolve(e.value)
       }
@@ -245,7 +245,8 @@ export class TieredCache<V = unknown> extends EventEmitter {
   peek(key: string): V | undefined {
     const e = this.#tier.peek(key)
     if (e === undefined) return undefined
-    if (e.state === CLEAN && e.expiresAt <= (this.#coarse ? this.#coarseMs : this.#now())) return undefined
+    if (e.state === CLEAN && this.#tier.expiresAtOf(e) <= (this.#coarse ? this.#coarseMs : this.#now()))
+      return undefined
     return e.value
   }
 
@@ -340,11 +341,10 @@ export class TieredCache<V = unknown> extends EventEmitter {
       tier.insert(e, false)
       this.#markDirty(key)
     } else {
-      tier.setValue(e, value)
-      // A new version: serialised afresh at its flush (an in-flight batch holds its own payload).
+      // A new version, max(previous + 1, now), with a new age bound: in the tier's per-slot arrays.
+      tier.write(e, value, now, now + this.#o.hot.maxAgeMs)
+      // Serialised afresh at its flush (an in-flight batch holds its own payload).
       e.payload = undefined
-      e.version = Math.max(e.version + 1, now)
-      tier.setExpiresAt(e, now + this.#o.hot.maxAgeMs)
       if (e.state === DIRTY) {
         this.#s.coalesced++
       } else {
@@ -504,7 +504,7 @@ export class TieredCache<V = unknown> extends EventEmitter {
       }
       e.state = INFLIGHT
       entries.push(e)
-      writes.push({ key, payload, version: e.version })
+      writes.push({ key, payload, version: this.#tier.versionOf(e) })
       if (entries.length === max) break
     }
     if (entries.length === 0) {
@@ -647,7 +647,7 @@ export class TieredCache<V = unknown> extends EventEmitter {
     const now = this.#now()
     const keys: string[] = []
     for (const [key, e] of this.#tier.entries()) {
-      if (e.state === CLEAN && (opts.all === true || e.expiresAt <= now)) keys.push(key)
+      if (e.state === CLEAN && (opts.all === true || this.#tier.expiresAtOf(e) <= now)) keys.push(key)
     }
     const size = this.#o.reconcile.batchSize
     const maxAge = this.#o.hot.maxAgeMs

@@ -236,3 +236,31 @@ t.test('a hit between a miss and its insert is counted before the admission deci
     'refused against a victim that was just hit'
   )
 })
+
+t.test(
+  'write: value, version max(previous + 1, now) and age bound live in the tier while resident',
+  async (t) => {
+    const tier = new HotTier<string>({ maxSize: 10 })
+    const e = new HotEntry('a', 'v1', hashKey('a'), 100, 7)
+    t.equal(tier.versionOf(e), 7, 'not resident: the entry fields')
+    t.equal(tier.expiresAtOf(e), 100)
+    tier.insert(e, false)
+    tier.write(e, 'v2', 5, 300)
+    t.equal(tier.versionOf(e), 8, 'one more than the previous version when the clock is behind')
+    t.equal(tier.expiresAtOf(e), 300)
+    t.equal(e.value, 'v2')
+    t.equal(tier.getValue('a', 299), 'v2', 'a clean entry gets the new bound on the hot path')
+    t.equal(tier.getValue('a', 300), undefined)
+    tier.update(e, DIRTY, false)
+    tier.write(e, 'v3', 1000, 50)
+    t.equal(tier.versionOf(e), 1000, 'the clock when it is ahead')
+    t.equal(tier.getValue('a', 5000), 'v3', 'dirty: never stale')
+    tier.update(e, CLEAN, false)
+    t.equal(tier.getValue('a', 49), 'v3', 'clean again: the bound written while dirty applies')
+    t.equal(tier.getValue('a', 50), undefined)
+    tier.delete('a')
+    t.equal(e.version, 1000, 'written back to the entry when it leaves the tier')
+    t.equal(e.expiresAt, 50)
+    t.equal(tier.versionOf(e), 1000)
+  }
+)
