@@ -379,7 +379,6 @@ export class ChatService {
     }
     // Sampled out (99 in 100 by default): the window's digest, never the prompt, is logged.
     d.sampler.turn(d.log, {
-      key: job.uid,
       uid: job.uid,
       id,
       context: job.messages,
