@@ -69,7 +69,7 @@ t.test(
     }
     const undocumented = [...codes.keys()].filter((c) => !DOCUMENTED_CODES.has(c) && !/^LLM_/.test(c))
     t.comment(
-      `Redis SIGKILL: ${CONVERSATIONS} conversations, ${whileDown} turns answered while Redis was down, ` +
+      `Redis SIGKILL: ${CONVERSATIONS} conversations, ${whileDown} turns answered while Redis was down (${downMs} ms), ` +
         `${acked} acknowledged in all, ${missing} missing from Redis after recovery + SIGTERM; ` +
         `error frames: ${JSON.stringify(Object.fromEntries(codes))}`
     )
