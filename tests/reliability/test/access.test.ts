@@ -106,6 +106,12 @@ t.test(
     }
     t.notMatch(JSON.stringify(aView.context), /writes/, 'no forged write in A')
 
+    // With LOG_SAMPLE_RATE=0 no conversation is sampled: no user text may reach the log.
+    const log = server.stdout.join('')
+    const leaked = log.includes(secretOfB) || log.includes('A talks over WebSocket')
+    t.comment(`log: ${log.length} bytes at info level with LOG_SAMPLE_RATE=0, prompt text found: ${leaked}`)
+    t.ok(log.length > 0, 'the server logged (info level)')
+    t.notOk(leaked, 'no prompt text in the log')
     t.comment(
       `access: ${refused}/${checked} cross-user, expired and forged attempts refused (HTTP 403/401, WS 4401)`
     )
