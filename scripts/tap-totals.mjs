@@ -18,7 +18,7 @@ for (const m of log.matchAll(summary)) {
 }
 
 const expected = []
-for (const dir of ['packages', 'apps']) {
+for (const dir of ['packages', 'apps', 'tests']) {
   if (!existsSync(dir)) continue
   for (const name of readdirSync(dir)) {
     const file = join(dir, name, 'package.json')
