@@ -268,3 +268,42 @@ t.test("a late write from the old owner does not overwrite the new owner's newer
     .map(([, c]) => c)
   t.same(users, ['first, on the old owner', 'third, on the new owner'], "the new owner's session stands")
 })
+
+t.test(
+  'Redis membership: nodes find each other, a leaving node hands its users to the survivor',
+  async (t) => {
+    const redis = await redisForTest(t)
+    const ports = [await freePort(), await freePort()]
+    const env = { REDIS_URL: redis.url, AFFINITY_REDIS: 'true', AFFINITY_TTL_MS: '2000' }
+    const a = await node(
+      t,
+      ports[0] as number,
+      { ...env, AFFINITY_SELF: `127.0.0.1:${ports[0]}` },
+      { closeAtEnd: false }
+    )
+    const b = await node(t, ports[1] as number, { ...env, AFFINITY_SELF: `127.0.0.1:${ports[1]}` })
+    for (const deadline = Date.now() + 10_000; a.app.affinity.members.length < 2; ) {
+      if (Date.now() > deadline) throw new Error('A never saw B')
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    const users = []
+    for (let i = 0; i < 8; i++) {
+      const c = client(t, a.ws)
+      const s = await c.hello()
+      t.equal(a.app.affinity.ownerOf(s.uid), a.self, 'minted owned by A')
+      users.push({ c, s })
+    }
+    await a.app.close()
+    for (const { c, s } of users) {
+      const redirect = await c.next('redirect')
+      t.equal(redirect.owner, b.self)
+      const next = client(t, redirect.url)
+      t.match(await next.hello(s.token), { type: 'session', uid: s.uid, resumed: true })
+    }
+    t.same(
+      b.app.affinity.members.map((m) => m.server),
+      [b.self],
+      'the leave reached B'
+    )
+  }
+)
