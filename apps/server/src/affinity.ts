@@ -122,6 +122,7 @@ export class ServerAffinity {
     if (!(membership instanceof StaticMembership)) {
       try {
         await (membership as RedisMembership).refresh()
+        /* c8 ignore next 3: Redis failing between the leave and the resume; the ring is kept */
       } catch (err) {
         this.#log.warn({ err, from }, 'affinity: could not re-read the members after a handover')
       }
@@ -244,6 +245,7 @@ async function runHandover(
     app.log.warn({ inFlight: queue.inFlight }, 'affinity handover: turns still running at the deadline')
   try {
     await app.sessionCache.flush()
+    /* c8 ignore next 4: Redis down at shutdown; tiered-cache tests its close-time retries */
   } catch (err) {
     // Still dirty: the cache's own close retries them. The new owner may read an older turn.
     app.log.error({ err }, 'affinity handover: flushing the sessions failed')
@@ -254,6 +256,7 @@ async function runHandover(
   const self = affinity.affinity.self.server
   try {
     await affinity.affinity.stop()
+    /* c8 ignore next 3: Redis down at shutdown; the heartbeat TTL does the leave */
   } catch (err) {
     app.log.warn({ err }, 'affinity handover: the leave failed; the heartbeat TTL removes this node')
   }

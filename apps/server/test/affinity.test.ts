@@ -307,3 +307,71 @@ t.test(
     )
   }
 )
+
+t.test('a from= hint naming a node that is still ready is ignored (static and Redis)', async (t) => {
+  const redis = await redisForTest(t)
+  for (const mode of ['static', 'redis']) {
+    const ports = [await freePort(), await freePort()]
+    const nodes = ports.map((p) => `127.0.0.1:${p}`)
+    const env: Record<string, string> =
+      mode === 'static'
+        ? { REDIS_URL: redis.url, AFFINITY_NODES: nodes.join(',') }
+        : { REDIS_URL: redis.url, AFFINITY_REDIS: 'true' }
+    const a = await node(t, ports[0] as number, { ...env, AFFINITY_SELF: nodes[0] as string })
+    const b = await node(t, ports[1] as number, { ...env, AFFINITY_SELF: nodes[1] as string })
+    for (const deadline = Date.now() + 10_000; b.app.affinity.members.length < 2; ) {
+      if (Date.now() > deadline) throw new Error('B never saw A')
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    const s = await client(t, a.ws).hello()
+    const forged = client(t, `${b.ws}?uid=${s.uid}&from=${encodeURIComponent(a.self)}`)
+    t.match(await forged.hello(s.token), { type: 'redirect', owner: a.self }, `${mode}: still A's`)
+    t.equal((await forged.waitClose()).code, 4307)
+    t.notOk(
+      b.app.affinity.members.some((m) => m.down),
+      `${mode}: nobody marked down`
+    )
+  }
+})
+
+t.test('static list: a node marked down after its handover comes back once it is ready again', async (t) => {
+  const redis = await redisForTest(t)
+  const ports = [await freePort(), await freePort()]
+  const nodes = ports.map((p) => `127.0.0.1:${p}`)
+  const env = { REDIS_URL: redis.url, AFFINITY_NODES: nodes.join(',') }
+  const envA = { ...env, AFFINITY_SELF: nodes[0] as string }
+  const a = await node(t, ports[0] as number, envA, { closeAtEnd: false })
+  const b = await node(t, ports[1] as number, { ...env, AFFINITY_SELF: nodes[1] as string })
+  const c = client(t, a.ws)
+  const s = await c.hello()
+  await a.app.close()
+  const redirect = await c.next('redirect')
+  t.match(await client(t, redirect.url).hello(s.token), { type: 'session', resumed: true })
+  t.same(
+    b.app.affinity.members.map((m) => m.down),
+    [true, false],
+    'A marked down on B'
+  )
+  // A restarts: B's re-probe finds it ready and puts it back in the ring.
+  await node(t, ports[0] as number, envA)
+  for (const deadline = Date.now() + 15_000; b.app.affinity.members.some((m) => m.down); ) {
+    if (Date.now() > deadline) throw new Error('A never came back on B')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  t.equal(b.app.affinity.ownerOf(s.uid), a.self, "A owns its users again in B's ring")
+})
+
+t.test('the last node: handover has nobody to redirect to; clients get the usual 1001', async (t) => {
+  const port = await freePort()
+  const self = `127.0.0.1:${port}`
+  const solo = await node(t, port, { AFFINITY_SELF: self, AFFINITY_NODES: self }, { closeAtEnd: false })
+  const c = client(t, solo.ws)
+  await c.hello()
+  await solo.app.close()
+  t.equal((await c.waitClose()).code, 1001)
+  t.notOk(
+    c.frames.some((f) => f.type === 'redirect'),
+    'no redirect'
+  )
+  t.match(await solo.app.handover?.(), { redirected: 0 })
+})
