@@ -22,19 +22,26 @@ type Frame = Record<string, any> & { type: string }
 /** A WebSocket client that says hello on open and hands every frame, and the close, to `next()`. */
 class Conn {
   readonly ws: WebSocket
+  readonly url: string
+  readonly log: string[] = []
   readonly #frames: Frame[] = []
   #head = 0
   #waiter: ((f: Frame) => void) | null = null
 
   constructor(url: string, hello: Frame) {
+    this.url = url
     this.ws = new WebSocket(url)
-    this.ws.on('open', () => this.ws.send(JSON.stringify(hello)))
+    this.ws.on('open', () => {
+      this.log.push('open>hello')
+      this.ws.send(JSON.stringify(hello))
+    })
     this.ws.on('message', (d) => this.#push(JSON.parse(d.toString()) as Frame))
     this.ws.on('close', (code) => this.#push({ type: 'close', code }))
     this.ws.on('error', () => {})
   }
 
   #push(f: Frame): void {
+    this.log.push(f.type)
     const w = this.#waiter
     if (w !== null) {
       this.#waiter = null
@@ -46,7 +53,10 @@ class Conn {
   next(timeoutMs = 20_000): Promise<Frame> {
     if (this.#head < this.#frames.length) return Promise.resolve(this.#frames[this.#head++] as Frame)
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no frame within ${timeoutMs} ms`)), timeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error(`no frame within ${timeoutMs} ms on ${this.url} after ${this.log.join(',')}`)),
+        timeoutMs
+      )
       this.#waiter = (f) => {
         clearTimeout(timer)
         resolve(f)
@@ -55,6 +65,7 @@ class Conn {
   }
 
   send(f: Frame): void {
+    this.log.push(`>${f.type}`)
     this.ws.send(JSON.stringify(f))
   }
 }
@@ -286,20 +297,30 @@ t.test(
       ...u,
       acked: [] as string[],
       redirects: [] as Frame[],
-      url: `${chatUrl}?uid=${u.uid}`
+      url: `${chatUrl}?uid=${u.uid}`,
+      /** Turns acknowledged after SIGTERM, and of those on a connection opened from a redirect. */
+      afterTerm: 0,
+      onNewOwner: 0
     }))
     let sigterm!: () => void
     const started = new Promise<void>((r) => {
       sigterm = r
     })
     let ackedTotal = 0
+    let termSent = false
     const deadline = Date.now() + 45_000
     const run = async (u: (typeof load)[number]): Promise<void> => {
       let c: Conn | null = null
-      while (u.acked.length < TURNS) {
+      let viaRedirect = false
+      // Every user is still connected at SIGTERM and has a turn acknowledged after it; the
+      // node's own users one answered by their new owner (after the redirect).
+      const mine = ring.owner(u.uid) === victim.self
+      while (u.acked.length < TURNS || u.afterTerm === 0 || (mine && u.onNewOwner === 0)) {
+        if (u.acked.length >= TURNS - 1) await started
         if (Date.now() > deadline) throw new Error(`${u.uid}: not done by the deadline`)
         if (c === null) {
           const url = u.url
+          viaRedirect = url !== `${chatUrl}?uid=${u.uid}`
           u.url = `${chatUrl}?uid=${u.uid}`
           c = new Conn(url, { v: 1, type: 'hello', resume: u.token, stream: false })
           const f = await c.next()
@@ -316,6 +337,10 @@ t.test(
         const f = await turn(c, `c${u.acked.length}`, text)
         if (f.type === 'reply') {
           u.acked.push(text)
+          if (termSent) {
+            u.afterTerm++
+            if (viaRedirect) u.onNewOwner++
+          }
           if (++ackedTotal === load.length * 2) sigterm()
           continue
         }
@@ -334,6 +359,7 @@ t.test(
     }
     const done = Promise.all(load.map(run))
     await started
+    termSent = true
     process.kill(victim.child.pid as number, 'SIGTERM')
     await done
     t.equal(await victim.exit, 0, 'the node exits 0 after its handover', { out: victim.out.join('') })
@@ -343,6 +369,11 @@ t.test(
       victims.filter((u) => u.redirects.length === 0).map((u) => u.uid),
       [],
       "every one of the node's users got a redirect"
+    )
+    t.same(
+      victims.filter((u) => u.onNewOwner === 0).map((u) => u.uid),
+      [],
+      'and had a turn answered on its new owner'
     )
     t.same(
       victims.flatMap((u) => u.redirects.filter((r) => r.owner !== without.owner(u.uid))),
@@ -373,7 +404,7 @@ t.test(
       )
       for (const text of u.acked) if (!said.has(text)) lost.push(text)
     }
-    t.same(lost, [], `no acknowledged turn lost (${load.length * TURNS} turns)`)
+    t.same(lost, [], `no acknowledged turn lost (${load.reduce((n, u) => n + u.acked.length, 0)} turns)`)
   }
 )
 
