@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import affinityPlugin from '@chatbot-pro/affinity/fastify'
 import dedupPlugin from '@chatbot-pro/dedup/fastify'
 import { loadTokenCounter } from '@chatbot-pro/fsm'
 import fsmPlugin from '@chatbot-pro/fsm/fastify'
@@ -11,6 +12,7 @@ import tieredCachePlugin from '@chatbot-pro/tiered-cache/fastify'
 import fastifyStatic from '@fastify/static'
 import websocket from '@fastify/websocket'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { affinityOptions, type HandoverResult, handover, ServerAffinity } from './affinity.ts'
 import { TokenSigner } from './auth.ts'
 import { ChatService, type TurnJob } from './chat.ts'
 import { FlushScheduler } from './coalesce.ts'
@@ -31,6 +33,11 @@ declare module 'fastify' {
     metrics: Metrics
     /** This app's open WebSocket connections. */
     chatConnections: Set<Connection>
+    /**
+     * Affinity on (AFFINITY_SELF): the pre-stop handover, also run by `close()`: stop accepting,
+     * finish the turns in flight, flush, leave the ring, redirect every client to its new owner.
+     */
+    handover?: () => Promise<HandoverResult>
   }
 }
 
@@ -89,6 +96,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     hot: { maxSize: config.HOT_MAX_SESSIONS },
     closeTimeoutMs: config.SHUTDOWN_TIMEOUT_MS
   })
+  const affinityOpts = affinityOptions(config)
+  if (affinityOpts !== null) await app.register(affinityPlugin, affinityOpts)
   // Loaded once at start (0.3-0.5 s per encoding), never on a turn.
   const countTokens = config.TOKENIZER ? await loadTokenCounter(config.TOKENIZER) : undefined
   await app.register(fsmPlugin, {
@@ -157,24 +166,50 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   app.decorate('chat', svc)
   app.decorate('metrics', metrics)
   app.decorate('chatConnections', connections)
+  const nodeAffinity =
+    affinityOpts === null
+      ? undefined
+      : new ServerAffinity(app.affinity, {
+          log: app.log,
+          routedByBalancer: config.AFFINITY_ROUTED_BY_BALANCER,
+          registry: metrics.registry
+        })
+  if (nodeAffinity !== undefined) {
+    const deps = {
+      svc,
+      queue: queue as WorkQueue<unknown, unknown>,
+      clients: connections,
+      affinity: nodeAffinity,
+      timeoutMs: config.SHUTDOWN_TIMEOUT_MS
+    }
+    app.decorate('handover', () => handover(app, deps))
+  }
 
   await app.register(websocket, {
     options: { maxPayload: config.WS_MAX_PAYLOAD_BYTES },
     preClose(done) {
-      // Shutdown: no new turns; every client gets a state frame and close code 1001, then the
-      // WebSocket server itself closes (a custom preClose must do both).
-      ;(svc as ChatService).close()
-      flush.close()
-      for (const conn of connections) {
-        const conv = conn.uid === null ? undefined : app.conversations.get(conn.uid)
-        if (conv !== undefined) conn.state(conv.state, conv.state, 'shutdown')
-        conn.close(CloseCode.GOING_AWAY, 'server shutting down')
-      }
-      app.websocketServer.close(() => done())
+      // Affinity: hand the users over to their new owners first (their clients get `redirect`).
+      if (app.handover !== undefined) {
+        const finish = (): void => closeClients(done)
+        void app.handover().then(finish, finish)
+      } else closeClients(done)
     }
   })
-  chatRoute(app, { svc, signer, config, log: app.log, open: connections, flush })
-  httpRoutes(app, svc, signer, config, flush)
+  function closeClients(done: () => void): void {
+    // Shutdown: no new turns; every client gets a state frame and close code 1001, then the
+    // WebSocket server itself closes (a custom preClose must do both).
+    ;(svc as ChatService).close()
+    flush.close()
+    for (const conn of connections) {
+      if (conn.socket.readyState !== conn.socket.OPEN) continue
+      const conv = conn.uid === null ? undefined : app.conversations.get(conn.uid)
+      if (conv !== undefined) conn.state(conv.state, conv.state, 'shutdown')
+      conn.close(CloseCode.GOING_AWAY, 'server shutting down')
+    }
+    app.websocketServer.close(() => done())
+  }
+  chatRoute(app, { svc, signer, config, log: app.log, open: connections, flush, affinity: nodeAffinity })
+  httpRoutes(app, svc, signer, config, flush, nodeAffinity)
 
   await app.register(fastifyStatic, { root: join(import.meta.dirname, '..', 'public'), prefix: '/' })
   // The page's client library: @chatbot-pro/client's own ES modules, served as built (no bundler).

@@ -194,6 +194,36 @@ export const ConfigSchema = Type.Object({
     default: 120,
     description: 'User messages per minute per user.'
   }),
+  AFFINITY_SELF: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        "This node's `host:port` exactly as the balancer's upstream lists it: turns on user affinity (uids minted owned here, misrouted resumes redirected, handover on shutdown). Unset: off. Needs AFFINITY_NODES or AFFINITY_REDIS."
+    })
+  ),
+  AFFINITY_NODES: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'Static membership: the upstream list `host:port[=weight],...`, in the order of the nginx `upstream` block; must include AFFINITY_SELF.'
+    })
+  ),
+  AFFINITY_REDIS: Type.Boolean({
+    default: false,
+    description:
+      'Redis membership over REDIS_URL (heartbeat keys with a TTL, join/leave announcements) instead of AFFINITY_NODES.'
+  }),
+  AFFINITY_TTL_MS: Type.Integer({
+    minimum: 100,
+    default: 5000,
+    description:
+      'Redis membership: heartbeat TTL (a node that stops beating leaves every ring this long after its last beat); the heartbeat runs every TTL/5.'
+  }),
+  AFFINITY_ROUTED_BY_BALANCER: Type.Boolean({
+    default: false,
+    description:
+      'The balancer already hashes on the uid (nginx `hash $arg_uid consistent`): a misroute then only happens during a membership change and is logged at warn; it is still redirected.'
+  }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     default: 10_000,
@@ -228,5 +258,66 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       'Invalid configuration: LLM_PROVIDER=openai needs LLM_BASE_URL (e.g. https://api.openai.com/v1).'
     )
   }
+  checkAffinity(config)
   return Object.freeze(config)
+}
+
+/** `host:port[=weight],...` -> the upstream list. Throws an Error naming AFFINITY_NODES and the bad entry. */
+export function parseNodes(text: string): Array<{ server: string; weight?: number }> {
+  const out: Array<{ server: string; weight?: number }> = []
+  for (const raw of text.split(',')) {
+    const item = raw.trim()
+    const m = /^([^\s=,]+:\d{1,5})(?:=(\d{1,4}))?$/.exec(item)
+    if (m === null) {
+      throw new Error(
+        `Invalid configuration: AFFINITY_NODES entry ${JSON.stringify(item)} is not \`host:port\` or \`host:port=weight\` (e.g. 10.0.0.1:3000,10.0.0.2:3000=2)`
+      )
+    }
+    const weight = m[2] === undefined ? undefined : Number(m[2])
+    if (weight !== undefined && (weight < 1 || weight > 1000)) {
+      throw new Error(`Invalid configuration: AFFINITY_NODES weight of ${m[1]} must be 1-1000, got ${weight}`)
+    }
+    if (out.some((s) => s.server === m[1])) {
+      throw new Error(
+        `Invalid configuration: AFFINITY_NODES lists ${m[1]} twice: list each upstream server once`
+      )
+    }
+    out.push(weight === undefined ? { server: m[1] as string } : { server: m[1] as string, weight })
+  }
+  return out
+}
+
+function checkAffinity(config: Config): void {
+  const self = config.AFFINITY_SELF
+  if (self === undefined) {
+    if (config.AFFINITY_NODES !== undefined || config.AFFINITY_REDIS) {
+      throw new Error(
+        "Invalid configuration: AFFINITY_NODES / AFFINITY_REDIS need AFFINITY_SELF (this node's host:port as the balancer lists it)."
+      )
+    }
+    return
+  }
+  if (!/^[^\s=,]+:\d{1,5}$/.test(self)) {
+    throw new Error(
+      `Invalid configuration: AFFINITY_SELF must be \`host:port\` as the balancer lists this node, got ${JSON.stringify(self)}`
+    )
+  }
+  if ((config.AFFINITY_NODES !== undefined) === config.AFFINITY_REDIS) {
+    throw new Error(
+      'Invalid configuration: AFFINITY_SELF needs exactly one membership: AFFINITY_NODES (the static upstream list) or AFFINITY_REDIS=true (over REDIS_URL).'
+    )
+  }
+  if (config.AFFINITY_REDIS && !config.REDIS_URL) {
+    throw new Error(
+      'Invalid configuration: AFFINITY_REDIS=true needs REDIS_URL (the membership lives in Redis).'
+    )
+  }
+  if (
+    config.AFFINITY_NODES !== undefined &&
+    !parseNodes(config.AFFINITY_NODES).some((n) => n.server === self)
+  ) {
+    throw new Error(
+      `Invalid configuration: AFFINITY_NODES does not list AFFINITY_SELF ${self}: list this node exactly as the balancer does.`
+    )
+  }
 }

@@ -1,6 +1,7 @@
 import type { ConversationState } from '@chatbot-pro/fsm'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Type } from 'typebox'
+import { ownedPreHandler, type ServerAffinity } from './affinity.ts'
 import type { TokenSigner } from './auth.ts'
 import { type ChatService, type ClientError, SHUTTING_DOWN, type TurnSink } from './chat.ts'
 import { CoalescingSink, type FlushScheduler } from './coalesce.ts'
@@ -76,7 +77,8 @@ export function httpRoutes(
   svc: ChatService,
   signer: TokenSigner,
   config: Config,
-  flush: FlushScheduler
+  flush: FlushScheduler,
+  affinity?: ServerAffinity
 ): void {
   const authorize = async (request: FastifyRequest<{ Params: { uid: string } }>): Promise<void> => {
     const header = request.headers.authorization
@@ -91,6 +93,8 @@ export function httpRoutes(
     }
     if (claims.uid !== request.params.uid) throw new ForbiddenError()
   }
+  // With affinity: after the token check, a session owned by another node gets a 307 there.
+  const guard = affinity === undefined ? authorize : [authorize, ownedPreHandler(affinity)]
 
   app.post(
     '/v1/sessions',
@@ -107,7 +111,7 @@ export function httpRoutes(
         return reply
           .code(503)
           .send({ statusCode: 503, code: SHUTTING_DOWN.code, message: SHUTTING_DOWN.message })
-      const uid = signer.newUid()
+      const uid = affinity?.newUid() ?? signer.newUid()
       const conv = svc.create(uid)
       return reply.code(201).send({ uid, token: signer.sign(uid), state: conv.state })
     }
@@ -123,7 +127,7 @@ export function httpRoutes(
           '4xx': ErrorBody
         }
       },
-      preHandler: authorize
+      preHandler: guard
     },
     async (request) => {
       const conv = await svc.open(request.params.uid)
@@ -147,7 +151,7 @@ export function httpRoutes(
         response: { '4xx': ErrorBody, '5xx': ErrorBody }
       },
       bodyLimit: config.WS_MAX_PAYLOAD_BYTES,
-      preHandler: authorize
+      preHandler: guard
     },
     async (request, reply) => {
       const { uid } = request.params

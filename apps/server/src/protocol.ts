@@ -28,6 +28,8 @@ export type ServerFrame =
   | { v: 1; type: 'reply'; id: string; text: string; state: string; echo?: boolean }
   | { v: 1; type: 'state'; state: string; from: string; reason: string }
   | { v: 1; type: 'error'; code: string; message: string; id?: string; retryAfterMs?: number }
+  /** Another node owns this user: reconnect to `url` (the connection then closes with 4307). */
+  | { v: 1; type: 'redirect'; owner: string; url: string }
 
 /** A client frame that could not be accepted: the error code and message to send back. */
 export interface FrameProblem {

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net'
 import type { ConversationState } from '@chatbot-pro/fsm'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import type { WebSocket } from 'ws'
+import { handoverFrom, REDIRECT_CLOSE, redirectJson, redirectUrl, type ServerAffinity } from './affinity.ts'
 import type { TokenSigner } from './auth.ts'
 import { type ChatService, type ClientError, SHUTTING_DOWN, type Subscriber, type TurnSink } from './chat.ts'
 import { CoalescingSink, type FlushScheduler } from './coalesce.ts'
@@ -23,7 +24,9 @@ export const CloseCode = Object.freeze({
   GOING_AWAY: 1001,
   POLICY: 1008,
   TOO_BIG: 1009,
-  UNAUTHORIZED: 4401
+  UNAUTHORIZED: 4401,
+  /** After a `redirect` frame: reconnect to its `url` (the node that owns this uid). */
+  REDIRECT: REDIRECT_CLOSE
 })
 
 /**
@@ -33,6 +36,8 @@ export const CloseCode = Object.freeze({
 export class Connection extends CoalescingSink implements Subscriber, TurnSink {
   readonly socket: WebSocket
   uid: string | null = null
+  /** Affinity: the node a handover redirect came from (`?from=`), else null. */
+  from: string | null = null
   readonly #ctx: ConnectionContext
   #chain: Promise<void> | null = null
   /** Frames queued behind an asynchronous one (a `hello`): while > 0, frames wait their turn. */
@@ -88,6 +93,12 @@ export class Connection extends CoalescingSink implements Subscriber, TurnSink {
   close(code: number, reason: string): void {
     if (this.#closed) return
     this.socket.close(code, reason)
+  }
+
+  /** Sends a `redirect` frame to the node that owns this user, then closes with 4307. */
+  redirect(owner: string, url: string): void {
+    this.#write(redirectJson(owner, url))
+    this.close(CloseCode.REDIRECT, 'redirect')
   }
 
   onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
@@ -206,10 +217,18 @@ export class Connection extends CoalescingSink implements Subscriber, TurnSink {
         return
       }
       uid = claims.uid
+      const aff = this.#ctx.affinity
+      if (aff !== undefined && !aff.affinity.owns(uid)) {
+        const owner = await aff.ownerElsewhere(uid, this.from, 'ws')
+        if (owner !== null) {
+          this.redirect(owner, redirectUrl(owner, uid))
+          return
+        }
+      }
       conv = await this.#ctx.svc.open(uid)
       resumed = conv !== undefined
     } else {
-      uid = this.#ctx.signer.newUid()
+      uid = this.#ctx.affinity?.newUid() ?? this.#ctx.signer.newUid()
     }
     if (this.#closed) return
     if (this.#ctx.svc.connections(uid) >= this.#ctx.config.MAX_CONNECTIONS_PER_USER) {
@@ -284,6 +303,8 @@ export interface ConnectionContext {
   open: Set<Connection>
   /** The app's delta coalescing timer (`STREAM_FLUSH_MS`). */
   flush: FlushScheduler
+  /** User affinity (AFFINITY_SELF set): ownership checks on hello, uids minted owned here. */
+  affinity?: ServerAffinity | undefined
 }
 
 type Carrier = WebSocket & { conn: Connection }
@@ -321,6 +342,7 @@ export function chatRoute(app: FastifyInstance, ctx: ConnectionContext): void {
     // idle connection). The listeners are shared functions reading the connection off the socket.
     const conn = new Connection(socket, ctx)
     ;(socket as Carrier).conn = conn
+    if (ctx.affinity !== undefined) conn.from = handoverFrom(request.raw.url)
     // Attached synchronously, before any await: frames sent meanwhile are not lost.
     socket.on('message', onMessage)
     socket.on('close', onClose)
