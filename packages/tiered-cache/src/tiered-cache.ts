@@ -316,10 +316,11 @@ export class TieredCache<V = unknown> extends EventEmitter {
       const why = check(value)
       if (why !== undefined) throw new CacheInvalidValueError(key, why)
     }
-    // The coarse clock (no injected `now`): Date.now() cost as much as the rest of set() here
-    // (bench hot-ops: 3.5M/s with it, 5.6M/s without). Versions stay monotonic per key (+1); they
-    // may trail the wall clock by up to 100 ms, which only matters between writers (see README).
-    const now = this.#coarse ? this.#coarseMs : this.#now()
+    // The exact clock, not the coarse one: the version orders writes of the same key from
+    // different nodes (a handover's old and new owner, DESIGN.md §5), so it must not trail the
+    // wall clock. Date.now() costs about as much as the rest of set() (hot-ops: 3.5M/s with it,
+    // 5.6M/s on the coarse clock); correctness across writers wins.
+    const now = this.#now()
     const tier = this.#tier
     let e = tier.get(key)
     if (e === undefined || e.state === CLEAN) {
