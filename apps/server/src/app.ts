@@ -219,6 +219,15 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     decorateReply: false
   })
 
+  // Unknown routes answer in the same shape as every other refusal, with a documented code.
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({
+      statusCode: 404,
+      code: 'NOT_FOUND',
+      error: 'Not Found',
+      message: `No route ${request.method} ${request.url.split('?')[0]}: see the server README for the API`
+    })
+  })
   app.get('/healthz', async () => ({ status: 'ok' }))
   app.get('/readyz', async () => {
     if ((svc as ChatService).closing) throw new NotReadyError('shutting down')

@@ -227,5 +227,6 @@ t.test(
       `fuzz: ${bad.length} violations (5xx, undocumented WebSocket/SSE code)${bad.length ? `: ${bad.slice(0, 5).join(' | ')}` : ''}`
     )
     t.same(bad, [], 'no 5xx; every WebSocket and SSE error code documented in apps/server/README.md')
+    t.same(Object.fromEntries(undocumentedHttp), {}, 'every HTTP refusal carries a code documented there')
   }
 )
