@@ -347,5 +347,11 @@ export function chatRoute(app: FastifyInstance, ctx: ConnectionContext): void {
     socket.on('message', onMessage)
     socket.on('close', onClose)
     socket.on('error', onError)
+    // Upgraded after shutdown began (the clients were already told): refuse at once, so a
+    // connection that never says hello cannot hold the server's close open.
+    if (ctx.svc.closing) {
+      conn.send(errorFrame(undefined, SHUTTING_DOWN))
+      conn.close(CloseCode.GOING_AWAY, 'server shutting down')
+    }
   })
 }

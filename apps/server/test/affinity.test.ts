@@ -155,7 +155,14 @@ t.test(
     }
     // A turn in flight on every connection when the handover starts.
     for (const [i, u] of users.entries()) u.c.send({ v: 1, type: 'text', id: 't1', text: `in flight ${i}` })
-    await new Promise((r) => setTimeout(r, 20))
+    // Every turn has reached the server (a fixed pause raced the frames on a loaded machine).
+    for (
+      const deadline = Date.now() + 10_000;
+      leaving.app.queues.turns.inFlight + leaving.app.queues.turns.depth < 12;
+    ) {
+      if (Date.now() > deadline) throw new Error('the turns never all reached the leaving node')
+      await new Promise((r) => setTimeout(r, 5))
+    }
     const closing = leaving.app.close()
     const db = new Redis(redis.url)
     t.teardown(() => db.quit())

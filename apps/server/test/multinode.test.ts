@@ -170,7 +170,7 @@ t.before(async () => {
     LLM_REPLY_TOKENS: '6',
     MAX_TURNS: '50',
     MAX_CONTEXT_TOKENS: '100000',
-    SHUTDOWN_TIMEOUT_MS: '8000'
+    SHUTDOWN_TIMEOUT_MS: '20000'
   }
   nodes = await Promise.all(ports.map((p, i) => spawnNode(p, { ...env, AFFINITY_SELF: list[i] as string })))
   t.teardown(() => {
