@@ -196,23 +196,24 @@ export interface HandoverResult {
   ms: number
 }
 
+/** What the handover works with, as the app composes it. */
+export interface HandoverDeps {
+  svc: ChatService
+  queue: WorkQueue<unknown, unknown>
+  clients: Iterable<HandoverClient>
+  affinity: ServerAffinity
+  /** The whole close's deadline (SHUTDOWN_TIMEOUT_MS): the drain gets half of it. */
+  timeoutMs: number
+}
+
 /**
  * The pre-stop handover of this node: stop accepting (new hellos and turns are refused), let the
- * turns in flight finish (the queue's drain, bounded by `timeoutMs`), flush the sessions this
+ * turns in flight finish (the queue's drain, bounded by half of `timeoutMs`), flush the sessions this
  * node wrote, leave the membership, then send each client a `redirect` to its uid's new owner
  * (the ring without this node) and close it with 4307. The new owner loads the session lazily
  * from the cold tier. Idempotent: a second call returns the first one's result.
  */
-export function handover(
-  app: FastifyInstance,
-  deps: {
-    svc: ChatService
-    queue: WorkQueue<unknown, unknown>
-    clients: Iterable<HandoverClient>
-    affinity: ServerAffinity
-    timeoutMs: number
-  }
-): Promise<HandoverResult> {
+export function handover(app: FastifyInstance, deps: HandoverDeps): Promise<HandoverResult> {
   const running = started.get(app)
   if (running !== undefined) return running
   const p = runHandover(app, deps)
@@ -222,22 +223,15 @@ export function handover(
 
 const started = new WeakMap<FastifyInstance, Promise<HandoverResult>>()
 
-async function runHandover(
-  app: FastifyInstance,
-  deps: {
-    svc: ChatService
-    queue: WorkQueue<unknown, unknown>
-    clients: Iterable<HandoverClient>
-    affinity: ServerAffinity
-    timeoutMs: number
-  }
-): Promise<HandoverResult> {
+async function runHandover(app: FastifyInstance, deps: HandoverDeps): Promise<HandoverResult> {
   const t0 = performance.now()
   const { svc, queue, affinity } = deps
   svc.close()
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<boolean>((resolve) => {
-    timer = setTimeout(resolve, deps.timeoutMs, false)
+    // Half the close's budget: the flush, the leave and the redirects still need time before
+    // close-with-grace's hard deadline, or a slow drain would turn a handover into a kill.
+    timer = setTimeout(resolve, deps.timeoutMs / 2, false)
   })
   const drained = await Promise.race([queue.close({ drain: true }).then(() => true), deadline])
   clearTimeout(timer)
