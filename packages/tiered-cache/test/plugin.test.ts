@@ -1,4 +1,4 @@
-import { redisForTest } from '@chatbot-pro/test-utils'
+import { freePort, redisForTest } from '@chatbot-pro/test-utils'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
 import t from 'tap'
@@ -87,7 +87,8 @@ t.test('a store that cannot become ready fails the registration cleanly', async 
   app.register(tieredCachePlugin, {
     redis: client,
     keyspaceEvents: 'assume',
-    subscriber: { port: 1, retryStrategy: () => null }
+    // A loopback port nothing listens on (port 1 once answered HTTP under the parallel CI run).
+    subscriber: { host: '127.0.0.1', port: await freePort(), retryStrategy: () => null }
   })
   await t.rejects(
     async () => {

@@ -1,4 +1,4 @@
-import { redisForTest } from '@chatbot-pro/test-utils'
+import { freePort, redisForTest } from '@chatbot-pro/test-utils'
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import { RedisStore, TieredCache } from '../src/index.ts'
@@ -138,6 +138,8 @@ t.test('keyspaceEvents: configure adds Ex; failures are reported clearly; off an
 
   const client = new Redis(server.url)
   t.teardown(() => client.quit())
+  // Connected before the store takes it, so the status at the end says only what close() did.
+  await once(client, 'ready')
   client.config = (async () => {
     throw new Error('ERR unknown command CONFIG')
   }) as never
@@ -176,7 +178,8 @@ t.test('ready() rejects when the subscriber cannot connect', async (t) => {
   const store = new RedisStore({
     client,
     keyspaceEvents: 'assume',
-    subscriber: { port: 1, retryStrategy: () => null }
+    // A loopback port nothing listens on (port 1 once answered HTTP under the parallel CI run).
+    subscriber: { host: '127.0.0.1', port: await freePort(), retryStrategy: () => null }
   })
   await t.rejects(store.ready(), { code: 'ECONNREFUSED' })
   await store.close()
