@@ -9,6 +9,8 @@ import type { WorkQueue } from '@chatbot-pro/ring-queue'
 import ringQueuePlugin from '@chatbot-pro/ring-queue/fastify'
 import { RedisStore } from '@chatbot-pro/tiered-cache'
 import tieredCachePlugin from '@chatbot-pro/tiered-cache/fastify'
+import fastifyCors from '@fastify/cors'
+import fastifyHelmet from '@fastify/helmet'
 import fastifyStatic from '@fastify/static'
 import websocket from '@fastify/websocket'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
@@ -211,6 +213,17 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   chatRoute(app, { svc, signer, config, log: app.log, open: connections, flush, affinity: nodeAffinity })
   httpRoutes(app, svc, signer, config, flush, nodeAffinity)
 
+  // The security headers a browser client needs (CSP, nosniff, frame and referrer policies, HSTS),
+  // on the page and the API alike; CORS only for the origins configured.
+  await app.register(fastifyHelmet)
+  if (config.CORS_ORIGINS !== undefined) {
+    await app.register(fastifyCors, {
+      origin: config.CORS_ORIGINS.split(','),
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['authorization', 'content-type'],
+      maxAge: 600
+    })
+  }
   await app.register(fastifyStatic, { root: join(import.meta.dirname, '..', 'public'), prefix: '/' })
   // The page's client library: @chatbot-pro/client's own ES modules, served as built (no bundler).
   await app.register(fastifyStatic, {

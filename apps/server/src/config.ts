@@ -224,6 +224,13 @@ export const ConfigSchema = Type.Object({
     description:
       'The balancer already hashes on the uid (nginx `hash $arg_uid consistent`): a misroute then only happens during a membership change and is logged at warn; it is still redirected.'
   }),
+  CORS_ORIGINS: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$',
+      description:
+        'Origins allowed to call the HTTP API from a browser, comma-separated (e.g. https://app.example.com); unset: CORS off (same-origin only).'
+    })
+  ),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({
     minimum: 100,
     default: 10_000,
