@@ -208,7 +208,20 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       if (conv !== undefined) conn.state(conv.state, conv.state, 'shutdown')
       conn.close(CloseCode.GOING_AWAY, 'server shutting down')
     }
-    app.websocketServer.close(() => done())
+    // The WebSocket server's close waits for every client's closing handshake, and ws gives a
+    // peer 30 s to answer a close frame: a peer that never answers (gone behind a proxy, a socket
+    // still closing, an upgrade that completed meanwhile) held the whole shutdown past its
+    // deadline. Whatever is still open after a short grace is terminated.
+    const grace = setTimeout(
+      () => {
+        for (const ws of app.websocketServer.clients) ws.terminate()
+      },
+      Math.min(5000, config.SHUTDOWN_TIMEOUT_MS / 4)
+    )
+    app.websocketServer.close(() => {
+      clearTimeout(grace)
+      done()
+    })
   }
   chatRoute(app, { svc, signer, config, log: app.log, open: connections, flush, affinity: nodeAffinity })
   httpRoutes(app, svc, signer, config, flush, nodeAffinity)
