@@ -1,15 +1,6 @@
-import { startRedis } from '@chatbot-pro/test-utils'
 import t from 'tap'
-import { Conversation, until } from './fixtures/load.ts'
-import {
-  DOCUMENTED_CODES,
-  KEEP_ALL_TURNS,
-  missingTurns,
-  pool,
-  Redis,
-  ServerProcess,
-  storedTurns
-} from './fixtures/system.ts'
+import { startLoad, until } from './fixtures/load.ts'
+import { DOCUMENTED_CODES, missingTurns, Redis, storedTurns } from './fixtures/system.ts'
 
 const CONVERSATIONS = 200
 const DOWN_MS = 3000
@@ -17,36 +8,25 @@ const DOWN_MS = 3000
 t.test(
   'promise 1: Redis SIGKILLed under load and restarted: turns go on, 0 acknowledged turns missing',
   async (t) => {
-    const redis = await startRedis({ args: ['--appendonly', 'yes'] })
-    t.teardown(() => redis.close())
-    const server = await ServerProcess.start(t, {
-      REDIS_URL: redis.url,
-      SHUTDOWN_TIMEOUT_MS: '15000',
-      LLM_LATENCY_MS: '40',
-      LLM_TOKENS_PER_S: '400',
-      LLM_REPLY_TOKENS: '12',
-      ...KEEP_ALL_TURNS
+    const load = await startLoad(t, {
+      conversations: CONVERSATIONS,
+      turns: 150,
+      env: { SHUTDOWN_TIMEOUT_MS: '15000' }
     })
-    const convs = Array.from({ length: CONVERSATIONS }, (_, i) => new Conversation(server.wsUrl, `c${i}`))
-    t.teardown(() => {
-      for (const c of convs) c.client.terminate()
-    })
-    await pool(convs, 50, (c) => c.open())
-    let replies = 0
-    for (const c of convs) c.run(150, () => replies++)
-    await until(() => replies >= CONVERSATIONS, 60_000, 'a turn per conversation')
+    const { redis, server, convs } = load
+    await until(() => load.replies >= CONVERSATIONS, 60_000, 'a turn per conversation')
 
     const downAt = Date.now()
     await redis.stop({ kill: true })
-    const atKill = replies
+    const atKill = load.replies
     // Redis stays down for DOWN_MS (the scenario's length, like the 4 s of the issue's run), and at
     // least two more turns per conversation must be answered meanwhile (hot tier).
     await until(
-      () => replies >= atKill + CONVERSATIONS * 2 && Date.now() - downAt >= DOWN_MS,
+      () => load.replies >= atKill + CONVERSATIONS * 2 && Date.now() - downAt >= DOWN_MS,
       60_000,
       'turns answered while Redis is down'
     )
-    const whileDown = replies - atKill
+    const whileDown = load.replies - atKill
     await redis.start()
     const downMs = Date.now() - downAt
     const ready = async () => (await fetch(`${server.url}/readyz`)).status === 200
@@ -55,8 +35,8 @@ t.test(
       if (Date.now() > deadline) throw new Error('the server did not become ready after Redis came back')
       await new Promise((r) => setTimeout(r, 50))
     }
-    const atRecovery = replies
-    await until(() => replies >= atRecovery + CONVERSATIONS, 60_000, 'turns answered after recovery')
+    const atRecovery = load.replies
+    await until(() => load.replies >= atRecovery + CONVERSATIONS, 60_000, 'turns answered after recovery')
     await Promise.all(convs.map((c) => c.stop()))
     t.ok(server.alive(), 'the server stayed up')
     server.signal('SIGTERM')

@@ -1,15 +1,6 @@
-import { startRedis } from '@chatbot-pro/test-utils'
 import t from 'tap'
-import { Conversation, until } from './fixtures/load.ts'
-import {
-  Client,
-  KEEP_ALL_TURNS,
-  missingTurns,
-  pool,
-  Redis,
-  ServerProcess,
-  storedTurns
-} from './fixtures/system.ts'
+import { startLoad, until } from './fixtures/load.ts'
+import { Client, missingTurns, pool, Redis, ServerProcess, storedTurns } from './fixtures/system.ts'
 
 const CONVERSATIONS = 300
 // The documented write-behind window: tiered-cache flushes dirty sessions every `flush.intervalMs`
@@ -22,26 +13,11 @@ const WINDOW_SLACK_MS = 1000
 t.test(
   'promise 3: SIGKILL under load: conversations resume from Redis, the loss stays in the write-behind window',
   async (t) => {
-    const redis = await startRedis({ args: ['--appendonly', 'yes'] })
-    t.teardown(() => redis.close())
-    const env = {
-      REDIS_URL: redis.url,
-      LLM_LATENCY_MS: '40',
-      LLM_TOKENS_PER_S: '400',
-      LLM_REPLY_TOKENS: '12',
-      ...KEEP_ALL_TURNS
-    }
-    const first = await ServerProcess.start(t, env)
-    const convs = Array.from({ length: CONVERSATIONS }, (_, i) => new Conversation(first.wsUrl, `c${i}`))
-    t.teardown(() => {
-      for (const c of convs) c.client.terminate()
-    })
-    await pool(convs, 50, (c) => c.open())
-    let replies = 0
-    for (const c of convs) c.run(60, () => replies++)
+    const load = await startLoad(t, { conversations: CONVERSATIONS, turns: 60 })
+    const { redis, env, server: first, convs } = load
     // Conversations start together, so turns come in waves: signal halfway through the third wave,
     // with half the conversations mid-turn.
-    await until(() => replies >= CONVERSATIONS * 2.5, 60_000, 'two and a half turns per conversation')
+    await until(() => load.replies >= CONVERSATIONS * 2.5, 60_000, 'two and a half turns per conversation')
     const killedAt = Date.now()
     first.signal('SIGKILL')
     const exit = await first.exited

@@ -1,7 +1,6 @@
-import { startRedis } from '@chatbot-pro/test-utils'
 import t from 'tap'
-import { Conversation, until } from './fixtures/load.ts'
-import { KEEP_ALL_TURNS, missingTurns, pool, Redis, ServerProcess, storedTurns } from './fixtures/system.ts'
+import { startLoad, until } from './fixtures/load.ts'
+import { missingTurns, Redis, storedTurns } from './fixtures/system.ts'
 
 const CONVERSATIONS = 300
 const SHUTDOWN_TIMEOUT_MS = 10_000
@@ -9,27 +8,16 @@ const SHUTDOWN_TIMEOUT_MS = 10_000
 t.test(
   'promise 2: SIGTERM under load loses no acknowledged turn, tells every client, exits 0 in time',
   async (t) => {
-    const redis = await startRedis({ args: ['--appendonly', 'yes'] })
-    t.teardown(() => redis.close())
-    const server = await ServerProcess.start(t, {
-      REDIS_URL: redis.url,
-      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-      LLM_LATENCY_MS: '40',
-      LLM_TOKENS_PER_S: '400',
-      LLM_REPLY_TOKENS: '12',
-      ...KEEP_ALL_TURNS
+    const load = await startLoad(t, {
+      conversations: CONVERSATIONS,
+      turns: 60,
+      env: { SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS) }
     })
-    const convs = Array.from({ length: CONVERSATIONS }, (_, i) => new Conversation(server.wsUrl, `c${i}`))
-    t.teardown(() => {
-      for (const c of convs) c.client.terminate()
-    })
-    await pool(convs, 50, (c) => c.open())
-    let replies = 0
-    for (const c of convs) c.run(60, () => replies++)
+    const { redis, server, convs } = load
     // Load until a few turns per conversation are acknowledged; then SIGTERM with turns in flight.
     // Conversations start together, so turns come in waves: signal halfway through the third wave,
     // with half the conversations mid-turn.
-    await until(() => replies >= CONVERSATIONS * 2.5, 60_000, 'two and a half turns per conversation')
+    await until(() => load.replies >= CONVERSATIONS * 2.5, 60_000, 'two and a half turns per conversation')
     const sentAt = Date.now()
     server.signal('SIGTERM')
     const exit = await server.exited
